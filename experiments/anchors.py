@@ -1,0 +1,134 @@
+"""The #Buffy anchors: soft points of the observed pile-on, and checks of a run against them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.decisions import ATTACK
+from model.results import RunResult
+
+ANCHORS_CSV = Path(__file__).parent / "data" / "buffy_2017" / "anchors.csv"
+_COLUMNS = ["quantity", "low", "high", "unit", "note"]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One row of anchors.csv: a range an observed quantity fell into."""
+
+    quantity: str
+    low: str
+    high: str
+    unit: str
+    note: str
+
+
+def load_anchors(path: str | Path = ANCHORS_CSV) -> dict[str, Anchor]:
+    """Read an anchors file (columns ``quantity,low,high,unit,note``) keyed by quantity.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: wrong header or a short line; the message names the file and line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such anchors file")
+    out: dict[str, Anchor] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        if header != _COLUMNS:
+            raise ValueError(f"{path}, line 1: expected header {','.join(_COLUMNS)!r}, found {','.join(header)!r}")
+        for row in reader:
+            if len(row) != len(_COLUMNS):
+                raise ValueError(f"{path}, line {reader.line_num}: expected {len(_COLUMNS)} fields, found {len(row)}")
+            out[row[0]] = Anchor(*row)
+    return out
+
+
+def hostile_onset_step(result: RunResult, share_of_peak: float = 0.1) -> int | None:
+    """First step at which attacks over the past hour reach ``share_of_peak`` of their hourly peak."""
+    per_hour = max(1, round(60.0 / result.step_minutes))
+    attacks = result.counts[:, ATTACK]
+    rolling = np.convolve(attacks, np.ones(per_hour, np.int64))[: len(attacks)]
+    if rolling.max(initial=0) == 0:
+        return None
+    return int(np.argmax(rolling >= share_of_peak * rolling.max()))
+
+
+def buffy_measures(result: RunResult) -> dict[str, Any]:
+    """The quantities of a run that the #Buffy anchors speak of."""
+    day = dt.datetime.combine(result.start.date(), dt.time())
+    onset = hostile_onset_step(result)
+    return {
+        "seed_post_clock_time": _hours(result.start - day),
+        "hostile_wave_onset_clock_time": _hours(result.clock(onset) - day) if onset is not None else float("inf"),
+        "posts_by_14h": result.posts_by(day + dt.timedelta(hours=14)),
+        "posts_by_19h": result.posts_by(day + dt.timedelta(hours=19)),
+        "hostile_share": result.summary["hostile_share"],
+    }
+
+
+def check_buffy(measures: dict[str, Any], anchors: dict[str, Anchor] | None = None) -> list[dict[str, Any]]:
+    """Compare measures (of one run, or medians over runs) with every anchor a run can be checked on.
+
+    Returns one row per anchor: ``quantity, value, expected, ok``; anchors a run of the engine alone
+    cannot speak to say so in ``expected`` and have ``ok`` None.
+    """
+    a = anchors or load_anchors()
+    seed = a["seed_post_clock_time"]
+    onset = a["hostile_wave_onset_clock_time"]
+    posts = a["posts_about_case_by_interview"]
+    interview = a["interview_clock_time"]
+    share = a["hostile_share_of_quoted_replies"]
+    need = float(posts.low)
+    rows = [
+        _row("seed_post_clock_time", _clock(measures["seed_post_clock_time"]),
+             f"{seed.low}-{seed.high}",
+             _h(seed.low) <= measures["seed_post_clock_time"] <= _h(seed.high)),
+        _row("hostile_wave_onset_clock_time", _clock(measures["hostile_wave_onset_clock_time"]),
+             f"by {onset.high} (hourly attacks at 10% of their peak)",
+             measures["hostile_wave_onset_clock_time"] <= _h(onset.high)),
+        _row("posts_about_case_by_interview",
+             f"{measures['posts_by_14h']} by 14:00, {measures['posts_by_19h']} by 19:00",
+             f">= {need:g} by the interview ({interview.low}-{interview.high})",
+             measures["posts_by_19h"] >= need),
+        _row("hostile_share_of_quoted_replies", round(float(measures["hostile_share"]), 3),
+             f"{share.low}-{share.high} (attacks / (attacks + defences))",
+             float(share.low) <= measures["hostile_share"] <= float(share.high)),
+    ]  # fmt: skip
+    for name in ("victim_goes_private", "counter_hashtag_trending", "counter_hashtag_uses"):
+        if name in a:
+            rows.append(_row(name, None, "not checked: needs the victim-side and counter-speech interventions", None))
+    return rows
+
+
+def median_measures(results: list[RunResult]) -> dict[str, float]:
+    """Median of each #Buffy measure over replicate runs."""
+    all_m = [buffy_measures(r) for r in results]
+    return {k: float(np.median([m[k] for m in all_m])) for k in all_m[0]}
+
+
+def _row(quantity: str, value: Any, expected: str, ok: bool | None) -> dict[str, Any]:
+    return {"quantity": quantity, "value": value, "expected": expected, "ok": None if ok is None else bool(ok)}
+
+
+def _h(hhmm: str) -> float:
+    h, m = hhmm.split(":")
+    return int(h) + int(m) / 60.0
+
+
+def _hours(d: dt.timedelta) -> float:
+    return d.total_seconds() / 3600.0
+
+
+def _clock(hours: float) -> str:
+    if not np.isfinite(hours):
+        return "never"
+    minutes = int(round(hours * 60))
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -1,0 +1,209 @@
+"""The ``pileon`` command line. Every model parameter is an option named like its field."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from model import OutrageModel, Params
+from model.network import Network
+from model.params import unknown_name_message
+from model.scenarios import SCENARIOS
+from model.scenarios import get as get_scenario
+
+
+class UsageError(Exception):
+    """A user mistake: printed as one line, exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``pileon``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, ValueError, FileNotFoundError) as e:
+        print(f"pileon: error: {e}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one option per model parameter on ``run``."""
+    parser = argparse.ArgumentParser(
+        prog="pileon",
+        description="Simulate online outrage cascades (pile-ons) and the policies that curb them.",
+    )
+    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="simulate one pile-on and write its timeline, events, summary and figure",
+        description="Simulate one pile-on. Writes OUT/timeline.csv (posts per step by action), "
+        "OUT/events.parquet (one row per post), OUT/summary.json (metrics, parameters, seed, "
+        "provenance) and OUT/timeline.png. Parameters: the scenario's values, then those of "
+        "--params FILE, then any option below.",
+    )
+    run.add_argument("--scenario", default="buffy", help=f"parameter preset: {', '.join(SCENARIOS)} (default: buffy)")
+    run.add_argument("--seed", type=int, default=7, help="seed of the run's random generator (default: 7)")
+    run.add_argument("--out", type=Path, default=None, help="output folder (default: runs/SCENARIO-seedSEED)")
+    run.add_argument("--params", type=Path, metavar="FILE", help="TOML file of parameter values (flat keys)")
+    run.add_argument("--edges", type=Path, metavar="CSV", help="follower edge list (header follower,followee) "
+                     "to use instead of a generated network; n_users then follows the file")  # fmt: skip
+    run.add_argument("--no-plot", action="store_true", help="skip the figure")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_param_options(run)
+    run.set_defaults(func=cmd_run)
+
+    ps = sub.add_parser("params", help="list every model parameter with its default, unit and range")
+    ps.add_argument("--scenario", default="default", help="show this scenario's values (default: default)")
+    ps.set_defaults(func=cmd_params)
+
+    bench = sub.add_parser(
+        "bench",
+        help="benchmark the engine against NDlib and a plain Mesa model",
+        description="Times the full model at each size (48 h #Buffy-like run) and the engine's "
+        "independent cascade against NDlib's IndependentCascadesModel and a plain Mesa model with "
+        "one Agent per user, on the same graph, and prints the ratios.",
+    )
+    bench.add_argument("--sizes", default="100000,1000000", help="comma-separated user counts (default: 100000,1000000)")
+    bench.add_argument("--baselines", default="ndlib,mesa", help="baselines to run: ndlib, mesa, none")
+    bench.add_argument("--baseline-max-users", type=int, default=100_000,
+                       help="skip baselines above this size (NDlib needs ~2 min and 8 GB at 10^6)")  # fmt: skip
+    bench.add_argument("--seed", type=int, default=1)
+    bench.add_argument("--out", type=Path, default=None, help="also write the table here as CSV")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def _add_param_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model parameters (named as in model/params.py)")
+    for name, f in Params.names().items():
+        lo, hi = f.metadata["range"]
+        unit = f" [{f.metadata['unit']}]" if f.metadata["unit"] else ""
+        rng = "" if f.type == "bool" else f"; range {lo}..{hi}"
+        help_ = f"{f.metadata['help']}{unit} (default {f.default}{rng})"
+        flag = "--" + name.replace("_", "-")
+        if f.type == "bool":
+            group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_)
+        else:
+            group.add_argument(flag, dest=name, type=int if f.type == "int" else float, default=None,
+                               metavar=f.type.upper(), help=help_)  # fmt: skip
+
+
+def read_params_file(path: Path) -> dict[str, Any]:
+    """Flat parameter values from a TOML file; tables named after concerns are flattened."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such parameter file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{path}: not valid TOML: {e}") from None
+    flat: dict[str, Any] = {}
+    names = Params.names()
+    for key, value in data.items():
+        items = value.items() if isinstance(value, dict) else [(key, value)]
+        for k, v in items:
+            if k not in names:
+                raise UsageError(f"{path}: {unknown_name_message(k, names)}")
+            flat[k] = v
+    return flat
+
+
+def resolve_params(args: argparse.Namespace) -> Params:
+    """Scenario, then the parameter file, then command-line options."""
+    params = get_scenario(args.scenario)
+    if args.params:
+        params = _replace(params, read_params_file(args.params), str(args.params))
+    given = {k: getattr(args, k) for k in Params.names() if getattr(args, k, None) is not None}
+    return _replace(params, given, "command line") if given else params
+
+
+def _replace(params: Params, values: dict[str, Any], where: str) -> Params:
+    try:
+        return params.replace(**values)
+    except ValueError as e:
+        raise UsageError(f"{where}: {e}") from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``pileon run``."""
+    from tqdm.auto import tqdm
+
+    from . import anchors, output, plots
+
+    params = resolve_params(args)
+    network = Network.read_csv(args.edges) if args.edges else None
+    out = args.out or Path("runs") / f"{args.scenario}-seed{args.seed}"
+    say = (lambda *_: None) if args.quiet else print
+    say(f"pileon: {args.scenario} scenario, {network.n if network else params.n_users:,} users, seed {args.seed}")
+    t0 = time.perf_counter()
+    model = OutrageModel(params, seed=args.seed, network=network)
+    t_build = time.perf_counter() - t0
+    bar = tqdm(total=model.n_steps, unit="step", desc="simulating", delay=2.0, disable=args.quiet, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    t1 = time.perf_counter()
+    result = model.run(progress=progress)
+    bar.close()
+    t_run = time.perf_counter() - t1
+    extra: dict[str, Any] = {"scenario": args.scenario, "timing_s": {"build": round(t_build, 3), "run": round(t_run, 3)}}
+    anchor_rows = None
+    if args.scenario == "buffy":
+        anchor_rows = anchors.check_buffy(anchors.buffy_measures(result))
+        extra["anchors"] = anchor_rows
+    paths = output.write_run(result, out, extra)
+    if not args.no_plot:
+        fig = plots.timeline_figure(result, anchors.load_anchors() if args.scenario == "buffy" else None,
+                                    title=f"#{args.scenario}: {result.summary['total_posts']:,} posts "
+                                    f"({params.n_users:,} users, seed {args.seed})")  # fmt: skip
+        paths["figure"] = plots.save(fig, out / "timeline.png")
+    s = result.summary
+    say(f"  built in {t_build:.1f} s, simulated {params.horizon_hours:g} h in {t_run:.1f} s")
+    say(f"  total_posts {s['total_posts']:,}  attacks_on_target {s['attacks_on_target']:,}  "
+        f"unique_attackers {s['unique_attackers']:,}  hostile_share {s['hostile_share']:.2f}")  # fmt: skip
+    say(f"  peak_attacks_per_hour {s['peak_attacks_per_hour']:,} at {s['peak_attacks_clock']}  "
+        f"5,000 posts at {s['clock_at_5000_posts']}  exposures {s['exposures']:,}")  # fmt: skip
+    if anchor_rows:
+        for row in anchor_rows:
+            mark = {True: "ok  ", False: "MISS", None: "  - "}[row["ok"]]
+            say(f"  [{mark}] {row['quantity']}: {row['value']} (expected {row['expected']})")
+    for name, path in paths.items():
+        say(f"  wrote {name}: {path}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """``pileon params``."""
+    values = get_scenario(args.scenario).to_flat()
+    for name, f in Params.names().items():
+        lo, hi = f.metadata["range"]
+        rng = "" if f.type == "bool" else f" in [{lo}, {hi}]"
+        print(f"{name:24s} {values[name]!s:>10}  {f.metadata['unit']:>22}{rng}  {f.metadata['help']}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """``pileon bench``."""
+    from . import bench
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    baselines = [b for b in args.baselines.split(",") if b and b != "none"]
+    unknown = set(baselines) - {"ndlib", "mesa"}
+    if unknown:
+        raise UsageError(f"--baselines: unknown {', '.join(sorted(unknown))}; expected ndlib, mesa or none")
+    table = bench.run_benchmark(sizes, baselines, args.baseline_max_users, args.seed, print)
+    if args.out:
+        table.to_csv(args.out, index=False)
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""Figures drawn from results (never from a model)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import seaborn as sns
+
+from model.results import RunResult
+
+from .anchors import Anchor, _h
+
+PALETTE = {"seed": "#444444", "amplify": "#4C72B0", "attack": "#C44E52", "defend": "#55A868"}
+
+
+def timeline_figure(
+    result: RunResult,
+    anchors: dict[str, Anchor] | None = None,
+    bin_minutes: int = 10,
+    title: str | None = None,
+) -> plt.Figure:
+    """Posts per ``bin_minutes`` by action against clock time, with cumulative posts below.
+
+    Anchors (from anchors.csv) are drawn as shaded windows and lines when given.
+    """
+    tl = result.timeline().set_index("clock")
+    binned = tl[["amplify", "attack", "defend"]].resample(f"{bin_minutes}min").sum()
+    long = binned.reset_index().melt("clock", var_name="action", value_name="posts")
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, (ax, ax2) = plt.subplots(
+        2, 1, figsize=(11, 6.5), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]}, layout="constrained"
+    )
+    sns.lineplot(data=long, x="clock", y="posts", hue="action", palette=PALETTE, ax=ax, linewidth=1.6)
+    ax.set_ylabel(f"posts per {bin_minutes} min")
+    ax.legend(title=None, loc="upper right")
+    cum = tl["posts"].cumsum()
+    ax2.plot(cum.index, cum.values, color="#333333", linewidth=1.6, label="all posts")
+    ax2.set_ylabel("posts so far")
+    ax2.set_xlabel("local clock time")
+    ax2.xaxis.set_major_formatter(mdates.DateFormatter("%a %H:%M"))
+    if result.trend_step is not None:
+        for a in (ax, ax2):
+            a.axvline(result.clock(result.trend_step), color="#8172B3", linestyle=":", linewidth=1.2)
+        ax.annotate("trending", (result.clock(result.trend_step), 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", color="#8172B3", fontsize=9)  # fmt: skip
+    if anchors:
+        _mark_anchors(ax, ax2, result, anchors)
+    ax.set_title(title or f"pileon run: {result.summary['total_posts']:,} posts, seed {result.seed}")
+    return fig
+
+
+def _mark_anchors(ax: plt.Axes, ax2: plt.Axes, result: RunResult, anchors: dict[str, Anchor]) -> None:
+    day = dt.datetime.combine(result.start.date(), dt.time())
+
+    def at(hhmm: str) -> dt.datetime:
+        return day + dt.timedelta(hours=_h(hhmm))
+
+    grey = dict(color="#999999", alpha=0.18, linewidth=0)
+    if "seed_post_clock_time" in anchors:
+        a = anchors["seed_post_clock_time"]
+        for axis in (ax, ax2):
+            axis.axvspan(at(a.low), at(a.high), **grey)
+        ax.annotate("seed post\n(observed window)", (at(a.low), 0.97), xycoords=("data", "axes fraction"),
+                    va="top", fontsize=8, color="#555555")  # fmt: skip
+    if "hostile_wave_onset_clock_time" in anchors:
+        t = at(anchors["hostile_wave_onset_clock_time"].high)
+        ax.axvline(t, color=PALETTE["attack"], linestyle="--", linewidth=1.2)
+        ax.annotate("hostile wave\n'since 11 a.m.'", (t, 0.8), xycoords=("data", "axes fraction"),
+                    xytext=(4, 0), textcoords="offset points", fontsize=8, color=PALETTE["attack"])  # fmt: skip
+    if "interview_clock_time" in anchors and "posts_about_case_by_interview" in anchors:
+        a = anchors["interview_clock_time"]
+        need = float(anchors["posts_about_case_by_interview"].low)
+        ax2.axvspan(at(a.low), at(a.high), color="#DD8452", alpha=0.15, linewidth=0)
+        ax2.axhline(need, color="#DD8452", linestyle="--", linewidth=1.2)
+        ax2.annotate(f"'already {need:,.0f} tweets' (interview {a.low}-{a.high})", (at(a.low), need),
+                     xytext=(4, 4), textcoords="offset points", fontsize=8, color="#A0522D")  # fmt: skip
+
+
+def save(fig: plt.Figure, path: str | Path) -> Path:
+    """Write a figure as PNG and close it."""
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

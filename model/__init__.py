@@ -1,0 +1,23 @@
+"""pileon's simulation: the follower graph, the users, feeds, decisions and the model step."""
+
+from .decisions import ACTIONS
+from .model import OutrageModel, UserView
+from .network import Network
+from .params import DecisionParams, ExposureParams, NetworkParams, Params, PopulationParams, TimeParams
+from .results import RunResult
+from .scenarios import SCENARIOS
+
+__all__ = [
+    "ACTIONS",
+    "SCENARIOS",
+    "DecisionParams",
+    "ExposureParams",
+    "Network",
+    "NetworkParams",
+    "OutrageModel",
+    "Params",
+    "PopulationParams",
+    "RunResult",
+    "TimeParams",
+    "UserView",
+]

@@ -1,0 +1,291 @@
+"""OutrageModel: a pile-on on a follower graph, one Mesa model step per simulated minute."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import scenarios
+from .clock import Clock
+from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, Modifiers, action_probabilities, draw_actions
+from .feed import Calendar, still_visible
+from .network import Network
+from .params import Params
+from .population import Population
+from .results import EventLog, RunResult
+
+
+@dataclass(frozen=True)
+class UserView:
+    """A read-only look at one user (for inspection; the engine never builds these)."""
+
+    index: int
+    stance: float
+    sessions_per_day: float
+    followers: int
+    posts_seen: int
+    hostile_seen: int
+    supportive_seen: int
+    actions: int
+    posts: list[dict[str, Any]]
+
+
+class OutrageModel(mesa.Model):
+    """Agent-based outrage cascade: users (numpy arrays) react to a seed post and to each other.
+
+    Args:
+        params: all parameters; defaults to ``Params()`` or the named ``preset``.
+        seed: seed of the run's single ``numpy.random.Generator`` (``self.rng``).
+        network: a follower graph to use instead of generating one (``n_users`` then follows it).
+        preset: name of a scenario in :mod:`model.scenarios` (e.g. ``"buffy"``) used as the base.
+        **overrides: flat parameter names to change, e.g. ``n_users=10_000``; unknown names are
+            an error. This is what lets ``mesa.batch_run`` sweep parameters.
+    """
+
+    def __init__(
+        self,
+        params: Params | None = None,
+        seed: int | None = None,
+        *,
+        network: Network | None = None,
+        preset: str | None = None,
+        **overrides: Any,
+    ):
+        super().__init__(rng=seed)
+        base = params if params is not None else (scenarios.get(preset) if preset else Params())
+        if network is not None:
+            overrides["n_users"] = network.n
+        self.params = base.replace(**overrides) if overrides else base
+        self.seed = seed
+        P = self.params
+        self.network = network if network is not None else Network.generate(P.network, self.rng)
+        n = self.network.n
+        self.population = Population.draw(P.population, n, self.rng)
+        self.n_steps = max(1, math.ceil(P.horizon_hours * 60.0 / P.step_minutes))
+        self.clock = Clock(P.seed_clock, P.step_minutes, self.n_steps)
+        self._halflife_steps = P.visibility_halflife / P.step_minutes
+        self._window = max(1, round(60.0 / P.step_minutes))  # steps in one hour
+        self._activity_cum = np.cumsum(self.population.sessions_per_day, dtype=np.float64)
+        followers = self.network.follower_counts()
+        self.target = int(np.argmin(np.abs(followers - P.target_followers)))
+
+        # Dynamic per-user state.
+        self.next_session = np.full(n, -1, np.int32)  # -1 or a past step: none drawn yet
+        self.seen = np.zeros(n, np.int32)
+        self.hostile_seen = np.zeros(n, np.int32)
+        self.supportive_seen = np.zeros(n, np.int32)
+        self.acted = np.zeros(n, np.int32)
+
+        self.calendar = Calendar(self.n_steps)
+        self.log = EventLog()
+        self.counts = np.zeros((self.n_steps, len(ACTIONS)), np.int64)
+        self.exposures = np.zeros(self.n_steps, np.int64)
+        self.views = np.zeros(self.n_steps, np.int64)
+        self.trend_step: int | None = None
+        self.t = 0  # the step being simulated (0 = the minute of the seed post)
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _count_reporter(i) for i, name in enumerate(ACTIONS)}
+            | {"exposures": _exposure_reporter, "views": _view_reporter}
+        )
+        ids = self.log.append(
+            step=np.zeros(1), user=np.array([self.target]), action=np.array([SEED]), parent=np.array([-1]),
+            depth=np.zeros(1), valence=np.zeros(1), outrage=np.array([P.seed_outrage]),
+        )  # fmt: skip
+        self.counts[0, SEED] = 1
+        self._spread(ids)
+
+    # -- the step ---------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one step (``step_minutes`` of clock time). Order of work:
+
+        1. sessions: take the feed items of users who open the app in this step;
+        2. visibility: drop items whose post has left the feed (``visibility_halflife``);
+        3. trending: if the case's volume over the last hour passes ``trend_threshold``, some of
+           the users opening the app now are shown a recent post of it;
+        4. reading: each viewer adds what it saw to its counts (volume, hostile, supportive);
+        5. deciding: action probabilities per item, at most one action per viewer;
+        6. posting: log the new posts and put them in their authors' followers' feeds.
+        """
+        t = self.t = self.steps - 1
+        if t >= self.n_steps:
+            self.running = False
+            return
+        viewer, post, shown_at = self.calendar.pop(t)
+        self.exposures[t] = len(viewer)
+        if self.params.decay and len(viewer):
+            keep = still_visible(t - shown_at, self._halflife_steps, self.rng)
+            viewer, post = viewer[keep], post[keep]
+        trend_viewer, trend_post = self._trend(t)
+        if len(trend_viewer):
+            self.exposures[t] += len(trend_viewer)
+            viewer = np.concatenate((viewer, trend_viewer))
+            post = np.concatenate((post, trend_post))
+        self.views[t] = len(viewer)
+        if len(viewer):
+            self._react(t, viewer, post)
+        self.datacollector.collect(self)
+        if t + 1 >= self.n_steps:
+            self.running = False
+
+    def run(self, progress: Callable[[int, int], None] | None = None) -> RunResult:
+        """Simulate to the horizon and return the results.
+
+        Args:
+            progress: called as ``progress(steps_done, n_steps)`` about 100 times over the run.
+        """
+        every = max(1, self.n_steps // 100)
+        while self.running:
+            self.step()
+            if progress is not None and (self.t % every == 0 or not self.running):
+                progress(min(self.t + 1, self.n_steps), self.n_steps)
+        return self.result()
+
+    def result(self) -> RunResult:
+        """The results so far (the whole run once ``running`` is False)."""
+        return RunResult(
+            params=self.params.to_flat(),
+            seed=self.seed,
+            start=self.clock.start,
+            step_minutes=self.params.step_minutes,
+            target=self.target,
+            counts=self.counts.copy(),
+            exposures=self.exposures.copy(),
+            views=self.views.copy(),
+            events=self.log.columns(),
+            trend_step=self.trend_step,
+        )
+
+    # -- phases -----------------------------------------------------------------------------------
+
+    def _trend(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Trending channel: users opening the app now are shown a recent post of the case.
+
+        The share of sessions shown it grows in proportion to the last hour's volume, up to
+        ``trend_max_share``; the users are drawn in proportion to their session rate.
+
+        Returns:
+            ``(viewer, post)`` of the items shown in this step.
+        """
+        P = self.params
+        lo = max(0, t - self._window)
+        volume = int(self.counts[lo:t].sum())
+        share = min(P.trend_max_share, P.trend_gain * volume)
+        if volume < P.trend_threshold or share <= 0:
+            return _EMPTY_ITEMS
+        if self.trend_step is None:
+            self.trend_step = t
+        k = self.rng.poisson(self._activity_cum[-1] * self.clock.session_share(t) * share)
+        viewer = np.searchsorted(self._activity_cum, self.rng.random(k) * self._activity_cum[-1], side="right")
+        viewer = viewer[viewer != self.target].astype(np.int32)
+        first = int(np.searchsorted(self.log.step, lo))  # posts are logged in step order
+        return viewer, self.rng.integers(first, len(self.log), len(viewer))
+
+    def _react(self, t: int, viewer: np.ndarray, post: np.ndarray) -> None:
+        """Reading, deciding and posting for the items seen in this step."""
+        P = self.params
+        valence = self.log.valence[post]
+        users, inverse = np.unique(viewer, return_inverse=True)
+        self.seen[users] += np.bincount(inverse, minlength=len(users)).astype(np.int32)
+        self.hostile_seen[users] += np.bincount(inverse, weights=valence < 0, minlength=len(users)).astype(np.int32)
+        self.supportive_seen[users] += np.bincount(inverse, weights=valence > 0, minlength=len(users)).astype(np.int32)
+        probs = action_probabilities(
+            P.decisions, self.population, viewer, valence, self.log.outrage[post],
+            self.seen[viewer], self.hostile_seen[viewer], self.supportive_seen[viewer],
+            self.acted[viewer], Modifiers.ones(len(viewer)), t * P.step_minutes / 60.0,
+        )  # fmt: skip
+        idx, action = draw_actions(probs, viewer, self.rng)
+        if len(idx) == 0:
+            return
+        author, parent = viewer[idx], post[idx]
+        self.acted[author] += 1
+        # An amplification keeps the side of what it amplifies; amplifying the seed post (a quote)
+        # takes the amplifier's side.
+        parent_valence = valence[idx]
+        side = np.sign(self.population.stance[author]).astype(np.int8)
+        new_valence = np.select(
+            [action == ATTACK, action == DEFEND, parent_valence != 0], [-1, 1, parent_valence], side
+        ).astype(np.int8)
+        words = np.where(
+            action == AMPLIFY,
+            self.log.outrage[parent],
+            self.rng.poisson(np.where(action == ATTACK, P.attack_outrage, P.defend_outrage)),
+        )
+        ids = self.log.append(
+            step=np.full(len(idx), t), user=author, action=action, parent=parent,
+            depth=self.log.depth[parent] + 1, valence=new_valence, outrage=words,
+        )  # fmt: skip
+        self.counts[t] += np.bincount(action, minlength=len(ACTIONS))
+        self._spread(ids)
+
+    def _spread(self, ids: np.ndarray) -> None:
+        """Put new posts in the feeds of their authors' followers (replies reach ``reply_reach``)."""
+        t = self.t
+        viewer, src = self.network.gather(self.log.user[ids])
+        post = ids[src]
+        if self.params.reply_reach < 1.0:
+            is_reply = self.log.action[post] >= ATTACK
+            keep = ~is_reply | (self.rng.random(len(post)) < self.params.reply_reach)
+            viewer, post = viewer[keep], post[keep]
+        keep = viewer != self.target
+        self._deliver(t, viewer[keep], post[keep])
+
+    def _deliver(self, t: int, viewer: np.ndarray, post: np.ndarray) -> None:
+        """File feed items for the viewers' next sessions (or the next step without sessions)."""
+        if len(viewer) == 0:
+            return
+        if self.params.sessions:
+            stale = self.next_session[viewer] <= t
+            if stale.any():
+                fresh = np.unique(viewer[stale])
+                rate = self.population.sessions_per_day[fresh]
+                self.next_session[fresh] = self.clock.next_sessions(t, rate, self.rng)
+            due = self.next_session[viewer]
+        else:
+            due = np.full(len(viewer), t + 1, np.int32)
+        self.calendar.push(due, viewer.astype(np.int32), post.astype(np.int64), np.full(len(viewer), t, np.int32))
+
+    # -- inspection -------------------------------------------------------------------------------
+
+    def user(self, i: int) -> UserView:
+        """What one user is and has done so far."""
+        mine = np.flatnonzero(self.log.user == i)
+        return UserView(
+            index=i,
+            stance=float(self.population.stance[i]),
+            sessions_per_day=float(self.population.sessions_per_day[i]),
+            followers=int(self.network.follower_counts()[i]),
+            posts_seen=int(self.seen[i]),
+            hostile_seen=int(self.hostile_seen[i]),
+            supportive_seen=int(self.supportive_seen[i]),
+            actions=int(self.acted[i]),
+            posts=[
+                {"post": int(j), "step": int(self.log.step[j]), "action": ACTIONS[self.log.action[j]],
+                 "parent": int(self.log.parent[j])}
+                for j in mine
+            ],  # fmt: skip
+        )
+
+
+_EMPTY_ITEMS = (np.empty(0, np.int32), np.empty(0, np.int64))
+
+
+def _count_reporter(i: int) -> Callable[[OutrageModel], int]:
+    def report(m: OutrageModel) -> int:
+        return int(m.counts[m.t, i])
+
+    return report
+
+
+def _exposure_reporter(m: OutrageModel) -> int:
+    return int(m.exposures[m.t])
+
+
+def _view_reporter(m: OutrageModel) -> int:
+    return int(m.views[m.t])

@@ -1,0 +1,232 @@
+"""Model parameters: declared once, validated once, named the same everywhere.
+
+Each concern (network, population, exposure, decisions, time) is a frozen dataclass whose
+fields carry their unit, allowed range and help text in the field metadata. The field name is
+the CLI option (``n_users`` -> ``--n-users``), the config key, the UI slider and the column in
+result tables. ``Params`` groups the concerns and maps flat names to them, so that
+``Params().replace(n_users=5000)`` and ``OutrageModel(n_users=5000)`` both work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def p(default: Any, lo: float | None, hi: float | None, unit: str, doc: str) -> Any:
+    """Declare a parameter field with its range ``[lo, hi]`` (None = unbounded), unit and help."""
+    return field(default=default, metadata={"range": (lo, hi), "unit": unit, "help": doc})
+
+
+class _Checked:
+    """Range checks driven by the field metadata; cross-field rules go in ``_check``."""
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.type == "bool":
+                if not isinstance(value, bool | int) or value not in (0, 1):
+                    raise ValueError(f"{f.name}={value!r}: expected true or false")
+                object.__setattr__(self, f.name, bool(value))
+                continue
+            lo, hi = f.metadata["range"]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or math.isnan(value)
+                or (f.type == "int" and float(value) != int(value))
+            ):
+                kind = "a whole number" if f.type == "int" else "a number"
+                raise ValueError(f"{f.name}={value!r}: expected {kind} in {_fmt_range(lo, hi)}")
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                raise ValueError(
+                    f"{f.name}={value!r} is out of range: expected {_fmt_range(lo, hi)}"
+                )
+            object.__setattr__(self, f.name, int(value) if f.type == "int" else float(value))
+        self._check()
+
+    def _check(self) -> None:
+        """Cross-field rules; override where a concern has them."""
+
+
+def _fmt_range(lo: float | None, hi: float | None) -> str:
+    return f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+
+
+@dataclass(frozen=True)
+class NetworkParams(_Checked):
+    """The follower graph generated when no edge list is given."""
+
+    n_users: int = p(200_000, 3, 50_000_000, "users", "number of users in the network")
+    mean_followers: float = p(20.0, 0.5, 1000, "followers", "mean followers (= mean followees) per user")
+    follower_exponent: float = p(
+        2.3, 1.5, 4.0, "", "tail exponent gamma of P(followers = k) ~ k^-gamma (Kwak et al. 2010: 2.28)"
+    )
+    max_follower_fraction: float = p(
+        0.01, 1e-6, 1.0, "of n_users", "cap on one user's followers, as a fraction of all users"
+    )
+    reciprocity: float = p(
+        0.2, 0.0, 0.95, "", "fraction of edges that are mutual (Kwak et al. 2010: 0.22)"
+    )
+
+
+@dataclass(frozen=True)
+class PopulationParams(_Checked):
+    """Who the users are: stance, activity and propensities (drawn once per run)."""
+
+    hostile_fraction: float = p(0.3, 0.0, 1.0, "of users", "users hostile to the target")
+    supportive_fraction: float = p(0.15, 0.0, 1.0, "of users", "users supportive of the target")
+    stance_strength: float = p(
+        0.6, 0.0, 1.0, "", "mean |stance| of the hostile and supportive groups (neutral users: 0)"
+    )
+    stance_sd: float = p(0.25, 0.0, 2.0, "", "spread of stance within each group (clipped to [-1, 1])")
+    sessions_per_day: float = p(10.0, 0.01, 500, "sessions/day", "mean rate at which a user opens the app")
+    activity_sd: float = p(1.0, 0.0, 3.0, "log units", "lognormal spread of the session rate across users")
+    amplify_prob: float = p(
+        0.07, 0.0, 1.0, "per seen post", "mean propensity to amplify (retweet/quote) a seen post"
+    )
+    reply_prob: float = p(0.07, 0.0, 1.0, "per seen post", "mean propensity to reply to a seen post")
+    propensity_sd: float = p(0.8, 0.0, 3.0, "log units", "lognormal spread of both propensities")
+    susceptibility_sd: float = p(0.5, 0.0, 3.0, "log units", "lognormal spread of outrage susceptibility (mean 1)")
+
+    def _check(self) -> None:
+        total = self.hostile_fraction + self.supportive_fraction
+        if total > 1.0:
+            raise ValueError(
+                f"hostile_fraction + supportive_fraction = {total:g}: expected at most 1"
+            )
+
+
+@dataclass(frozen=True)
+class ExposureParams(_Checked):
+    """How posts reach users: feeds, visibility decay, the trending channel, the seed post."""
+
+    target_followers: int = p(
+        3000, 0, None, "followers", "the target is the user whose follower count is closest to this"
+    )
+    seed_clock: float = p(9.0, 0.0, 24.0, "hour of day", "local clock time of the seed post")
+    seed_outrage: float = p(1.0, 0.0, 20.0, "words", "moral-emotional words in the seed post")
+    visibility_halflife: float = p(
+        120.0, 0.1, 100_000, "minutes", "age at which half of the posts have left a follower's feed"
+    )
+    reply_reach: float = p(
+        0.3, 0.0, 1.0, "", "fraction of the author's followers whose feed shows a reply (attack or defence)"
+    )
+    trend_threshold: float = p(
+        30.0, 0.0, None, "posts/hour", "hourly volume of the case above which it trends"
+    )
+    trend_gain: float = p(
+        2e-4, 0.0, 1.0, "per post/hour", "share of app sessions shown the trending case, per post in the last hour"
+    )
+    trend_max_share: float = p(
+        0.05, 0.0, 1.0, "of sessions", "most sessions a trending case is shown in (trend lists are short)"
+    )
+    sessions: bool = p(True, None, None, "", "users see feed items only when they open the app (off: at the next step)")
+    decay: bool = p(True, None, None, "", "posts leave feeds with age (off: visible for ever)")
+
+
+@dataclass(frozen=True)
+class DecisionParams(_Checked):
+    """What a user does with a seen post."""
+
+    outrage_effect: float = p(
+        0.2, 0.0, 5.0, "per word", "sharing increase per moral-emotional word (Brady et al. 2017: ~0.2)"
+    )
+    attack_outrage: float = p(2.0, 0.0, 20.0, "words", "mean moral-emotional words in an attack")
+    defend_outrage: float = p(0.5, 0.0, 20.0, "words", "mean moral-emotional words in a defence")
+    social_proof: float = p(
+        0.5, 0.0, 10.0, "per log post", "action boost per unit of log(1 + posts seen about the case)"
+    )
+    norm_learning: float = p(
+        1.0, 0.0, 10.0, "", "how strongly the seen hostile share shifts attack vs defend (Brady et al. 2021)"
+    )
+    cross_amplify: float = p(
+        0.2, 0.0, 1.0, "", "amplify propensity for a post of the other side, relative to one's own side"
+    )
+    novelty_halflife: float = p(
+        8.0, 0.01, 100_000, "hours", "age of the case at which interest in it has halved (Wu & Huberman 2007)"
+    )
+    fatigue: float = p(0.5, 0.0, 1.0, "", "multiplier on action probability per earlier action by the same user")
+    max_actions: int = p(5, 1, 1000, "actions", "most actions one user takes in a run")
+    attack: bool = p(True, None, None, "", "users may attack (off: the action is never drawn)")
+    defend: bool = p(True, None, None, "", "users may defend (off: the action is never drawn)")
+
+
+@dataclass(frozen=True)
+class TimeParams(_Checked):
+    """Time steps and horizon."""
+
+    step_minutes: float = p(1.0, 0.1, 60.0, "minutes", "length of one step")
+    horizon_hours: float = p(48.0, 0.01, 24 * 30, "hours", "simulated time after the seed post")
+
+
+CONCERNS: tuple[type, ...] = (NetworkParams, PopulationParams, ExposureParams, DecisionParams, TimeParams)
+_GROUP = {
+    NetworkParams: "network",
+    PopulationParams: "population",
+    ExposureParams: "exposure",
+    DecisionParams: "decisions",
+    TimeParams: "time",
+}
+
+_OWNER = {f.name: _GROUP[c] for c in CONCERNS for f in dataclasses.fields(c)}
+assert len(_OWNER) == sum(len(dataclasses.fields(c)) for c in CONCERNS), "parameter names must be unique"
+
+
+@dataclass(frozen=True)
+class Params:
+    """All parameters of one run, grouped by concern. Field names are unique across concerns."""
+
+    network: NetworkParams = field(default_factory=NetworkParams)
+    population: PopulationParams = field(default_factory=PopulationParams)
+    exposure: ExposureParams = field(default_factory=ExposureParams)
+    decisions: DecisionParams = field(default_factory=DecisionParams)
+    time: TimeParams = field(default_factory=TimeParams)
+
+    @classmethod
+    def names(cls) -> dict[str, dataclasses.Field]:
+        """Every flat parameter name with its field (metadata: range, unit, help)."""
+        return {f.name: f for c in CONCERNS for f in dataclasses.fields(c)}
+
+    @staticmethod
+    def owner(name: str) -> str:
+        """The concern ('network', 'population', ...) that declares ``name``."""
+        if name not in _OWNER:
+            raise ValueError(unknown_name_message(name, _OWNER))
+        return _OWNER[name]
+
+    def replace(self, **changes: Any) -> Params:
+        """A copy with some flat parameters changed; unknown names raise ``ValueError``."""
+        grouped: dict[str, dict[str, Any]] = {}
+        for name, value in changes.items():
+            grouped.setdefault(self.owner(name), {})[name] = value
+        return dataclasses.replace(
+            self, **{g: dataclasses.replace(getattr(self, g), **kw) for g, kw in grouped.items()}
+        )
+
+    @classmethod
+    def from_flat(cls, values: dict[str, Any]) -> Params:
+        """Build from a flat mapping of parameter names (e.g. a config file's table)."""
+        return cls().replace(**values)
+
+    def to_flat(self) -> dict[str, Any]:
+        """Flat ``{name: value}`` of every parameter, in declaration order."""
+        return {
+            f.name: getattr(getattr(self, _GROUP[c]), f.name) for c in CONCERNS for f in dataclasses.fields(c)
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        # Flat read access: params.n_users rather than params.network.n_users.
+        if name not in _OWNER:
+            raise AttributeError(name)
+        return getattr(object.__getattribute__(self, _OWNER[name]), name)
+
+
+def unknown_name_message(name: str, known: Any, what: str = "parameter") -> str:
+    """'unknown parameter X (did you mean Y?)' with the closest known names."""
+    close = difflib.get_close_matches(name, list(known), n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return f"unknown {what} {name!r}{hint}"

@@ -1,0 +1,58 @@
+"""Named parameter presets. Each is a ``Params``; the numbers and their reasons are in docs/model.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .params import Params, unknown_name_message
+
+
+def buffy() -> Params:
+    """The #Buffy pile-on of 16 January 2017 (see docs/model.md, 'The #Buffy scenario')."""
+    return Params().replace(
+        n_users=200_000,
+        seed_clock=9.0,  # anchors.csv: seed post 08:00-10:30
+        target_followers=3000,
+        hostile_fraction=0.3,
+        supportive_fraction=0.15,
+    )
+
+
+def independent_cascade(p: float = 0.05) -> Params:
+    """The plain independent cascade: each follower of a new post amplifies it once with chance ``p``.
+
+    Everything else is switched off: sessions (items are seen at the next step), visibility decay,
+    trending, social proof, outrage framing, replies, and repeated actions; every user is equally
+    (and fully) involved. Used for the closed-form test and the NDlib/Mesa benchmark.
+    """
+    return Params().replace(
+        hostile_fraction=1.0,
+        supportive_fraction=0.0,
+        stance_strength=1.0,
+        stance_sd=0.0,
+        amplify_prob=p,
+        propensity_sd=0.0,
+        sessions=False,
+        decay=False,
+        trend_max_share=0.0,
+        social_proof=0.0,
+        outrage_effect=0.0,
+        attack=False,
+        defend=False,
+        max_actions=1,
+        target_followers=10**9,  # the most-followed user posts the seed
+    )
+
+
+SCENARIOS: dict[str, Callable[[], Params]] = {
+    "default": Params,
+    "buffy": buffy,
+    "independent_cascade": independent_cascade,
+}
+
+
+def get(name: str) -> Params:
+    """The preset called ``name``."""
+    if name not in SCENARIOS:
+        raise ValueError(unknown_name_message(name, SCENARIOS, "scenario") + f"; known: {', '.join(SCENARIOS)}")
+    return SCENARIOS[name]()
