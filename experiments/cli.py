@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         "independent cascade against NDlib's IndependentCascadesModel and a plain Mesa model with "
         "one Agent per user, on the same graph, and prints the ratios.",
     )
-    bench.add_argument("--sizes", default="100000,1000000", help="comma-separated user counts (default: 100000,1000000)")
+    bench.add_argument(
+        "--sizes", default="100000,1000000", help="comma-separated user counts (default: 100000,1000000)"
+    )
     bench.add_argument("--baselines", default="ndlib,mesa", help="baselines to run: ndlib, mesa, none")
     bench.add_argument("--baseline-max-users", type=int, default=100_000,
                        help="skip baselines above this size (NDlib needs ~2 min and 8 GB at 10^6)")  # fmt: skip
@@ -153,7 +155,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = model.run(progress=progress)
     bar.close()
     t_run = time.perf_counter() - t1
-    extra: dict[str, Any] = {"scenario": args.scenario, "timing_s": {"build": round(t_build, 3), "run": round(t_run, 3)}}
+    extra: dict[str, Any] = {
+        "scenario": args.scenario,
+        "timing_s": {"build": round(t_build, 3), "run": round(t_run, 3)},
+    }
     anchor_rows = None
     if args.scenario == "buffy":
         anchor_rows = anchors.check_buffy(anchors.buffy_measures(result))

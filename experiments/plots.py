@@ -13,7 +13,7 @@ from model.results import RunResult
 
 from .anchors import Anchor, _h
 
-PALETTE = {"seed": "#444444", "amplify": "#4C72B0", "attack": "#C44E52", "defend": "#55A868"}
+PALETTE = {"seed_post": "#444444", "amplify": "#4C72B0", "attack": "#C44E52", "defend": "#55A868"}
 
 
 def timeline_figure(

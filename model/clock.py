@@ -16,8 +16,32 @@ import numpy as np
 # curves (night trough near 04:00, morning rise, evening peak near 21:00; Golder & Macy 2011,
 # Science 333:1878, Fig. 1); smoothed by hand, not fitted to #Buffy.
 HOURLY_ACTIVITY = np.array(
-    [0.62, 0.40, 0.25, 0.17, 0.14, 0.18, 0.35, 0.70, 1.00, 1.10, 1.15, 1.20,
-     1.30, 1.30, 1.20, 1.15, 1.15, 1.20, 1.30, 1.42, 1.55, 1.62, 1.50, 1.05]
+    [
+        0.62,
+        0.40,
+        0.25,
+        0.17,
+        0.14,
+        0.18,
+        0.35,
+        0.70,
+        1.00,
+        1.10,
+        1.15,
+        1.20,
+        1.30,
+        1.30,
+        1.20,
+        1.15,
+        1.15,
+        1.20,
+        1.30,
+        1.42,
+        1.55,
+        1.62,
+        1.50,
+        1.05,
+    ]
 )
 HOURLY_ACTIVITY = HOURLY_ACTIVITY / HOURLY_ACTIVITY.mean()
 
@@ -54,8 +78,8 @@ class Clock:
         """Expected sessions in ``step`` of a user with a rate of one session per day."""
         return float(self.cumulative[step + 1] - self.cumulative[step])
 
-    def next_sessions(self, after: int, rate_per_day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Draw each user's first session after step ``after``; ``n_steps`` or more means none.
+    def next_sessions(self, after: int | np.ndarray, rate_per_day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Draw each user's first session after step ``after`` (one or per user); ``n_steps`` means none.
 
         A user with daily rate ``a`` opens the app in step ``k`` when its cumulative intensity
         ``a * cumulative`` passes an exponential draw during that step.

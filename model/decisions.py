@@ -30,7 +30,7 @@ from .population import Population
 
 # Event kinds, in the column order of every per-step count table.
 SEED, AMPLIFY, ATTACK, DEFEND = 0, 1, 2, 3
-ACTIONS = ("seed", "amplify", "attack", "defend")
+ACTIONS = ("seed_post", "amplify", "attack", "defend")
 NONE = -1
 
 

@@ -167,15 +167,16 @@ class OutrageModel(mesa.Model):
     def _trend(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Trending channel: users opening the app now are shown a recent post of the case.
 
-        The share of sessions shown it grows in proportion to the last hour's volume, up to
-        ``trend_max_share``; the users are drawn in proportion to their session rate.
+        The share of sessions shown it grows in proportion to the last hour's volume (per 100,000
+        users), up to ``trend_max_share``; the users are drawn in proportion to their session rate.
 
         Returns:
             ``(viewer, post)`` of the items shown in this step.
         """
         P = self.params
         lo = max(0, t - self._window)
-        volume = int(self.counts[lo:t].sum())
+        # Volume per 100,000 users, so that a preset behaves alike at any network size.
+        volume = self.counts[lo:t].sum() * 1e5 / self.network.n
         share = min(P.trend_max_share, P.trend_gain * volume)
         if volume < P.trend_threshold or share <= 0:
             return _EMPTY_ITEMS
@@ -266,8 +267,12 @@ class OutrageModel(mesa.Model):
             supportive_seen=int(self.supportive_seen[i]),
             actions=int(self.acted[i]),
             posts=[
-                {"post": int(j), "step": int(self.log.step[j]), "action": ACTIONS[self.log.action[j]],
-                 "parent": int(self.log.parent[j])}
+                {
+                    "post": int(j),
+                    "step": int(self.log.step[j]),
+                    "action": ACTIONS[self.log.action[j]],
+                    "parent": int(self.log.parent[j]),
+                }
                 for j in mine
             ],  # fmt: skip
         )

@@ -74,9 +74,7 @@ class Network:
     # -- construction ---------------------------------------------------------------------------
 
     @classmethod
-    def from_edges(
-        cls, follower: np.ndarray, followee: np.ndarray, n: int, ids: np.ndarray | None = None
-    ) -> Network:
+    def from_edges(cls, follower: np.ndarray, followee: np.ndarray, n: int, ids: np.ndarray | None = None) -> Network:
         """Build from edge arrays (``follower`` follows ``followee``).
 
         Self-loops and repeated edges are dropped.
@@ -118,9 +116,7 @@ class Network:
         follower = np.repeat(np.arange(n, dtype=np.int64), rng.multinomial(m_base, w_out / w_out.sum()))
         rng.shuffle(follower)
         back = rng.random(m_base) < x
-        return cls.from_edges(
-            np.concatenate((follower, followee[back])), np.concatenate((followee, follower[back])), n
-        )
+        return cls.from_edges(np.concatenate((follower, followee[back])), np.concatenate((followee, follower[back])), n)
 
     @classmethod
     def read_csv(cls, path: str | Path) -> Network:
@@ -146,13 +142,12 @@ class Network:
             for row in reader:
                 if not row:
                     continue
-                a, b = (row + ["", ""])[:2] if len(row) <= 2 else ("", "")
-                a, b = a.strip(), b.strip()
-                if len(row) != 2 or not a or not b:
+                if len(row) != 2 or not row[0].strip() or not row[1].strip():
                     raise ValueError(
                         f"{path}, line {reader.line_num}: expected two non-empty fields "
                         f"'follower,followee', found {','.join(row)!r}"
                     )
+                a, b = row[0].strip(), row[1].strip()
                 src.append(index.setdefault(a, len(index)))
                 dst.append(index.setdefault(b, len(index)))
         if not index:

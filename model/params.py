@@ -42,9 +42,7 @@ class _Checked:
                 kind = "a whole number" if f.type == "int" else "a number"
                 raise ValueError(f"{f.name}={value!r}: expected {kind} in {_fmt_range(lo, hi)}")
             if (lo is not None and value < lo) or (hi is not None and value > hi):
-                raise ValueError(
-                    f"{f.name}={value!r} is out of range: expected {_fmt_range(lo, hi)}"
-                )
+                raise ValueError(f"{f.name}={value!r} is out of range: expected {_fmt_range(lo, hi)}")
             object.__setattr__(self, f.name, int(value) if f.type == "int" else float(value))
         self._check()
 
@@ -68,9 +66,7 @@ class NetworkParams(_Checked):
     max_follower_fraction: float = p(
         0.01, 1e-6, 1.0, "of n_users", "cap on one user's followers, as a fraction of all users"
     )
-    reciprocity: float = p(
-        0.2, 0.0, 0.95, "", "fraction of edges that are mutual (Kwak et al. 2010: 0.22)"
-    )
+    reciprocity: float = p(0.2, 0.0, 0.95, "", "fraction of edges that are mutual (Kwak et al. 2010: 0.22)")
 
 
 @dataclass(frozen=True)
@@ -85,9 +81,7 @@ class PopulationParams(_Checked):
     stance_sd: float = p(0.25, 0.0, 2.0, "", "spread of stance within each group (clipped to [-1, 1])")
     sessions_per_day: float = p(10.0, 0.01, 500, "sessions/day", "mean rate at which a user opens the app")
     activity_sd: float = p(1.0, 0.0, 3.0, "log units", "lognormal spread of the session rate across users")
-    amplify_prob: float = p(
-        0.07, 0.0, 1.0, "per seen post", "mean propensity to amplify (retweet/quote) a seen post"
-    )
+    amplify_prob: float = p(0.07, 0.0, 1.0, "per seen post", "mean propensity to amplify (retweet/quote) a seen post")
     reply_prob: float = p(0.07, 0.0, 1.0, "per seen post", "mean propensity to reply to a seen post")
     propensity_sd: float = p(0.8, 0.0, 3.0, "log units", "lognormal spread of both propensities")
     susceptibility_sd: float = p(0.5, 0.0, 3.0, "log units", "lognormal spread of outrage susceptibility (mean 1)")
@@ -95,9 +89,7 @@ class PopulationParams(_Checked):
     def _check(self) -> None:
         total = self.hostile_fraction + self.supportive_fraction
         if total > 1.0:
-            raise ValueError(
-                f"hostile_fraction + supportive_fraction = {total:g}: expected at most 1"
-            )
+            raise ValueError(f"hostile_fraction + supportive_fraction = {total:g}: expected at most 1")
 
 
 @dataclass(frozen=True)
@@ -116,10 +108,14 @@ class ExposureParams(_Checked):
         0.3, 0.0, 1.0, "", "fraction of the author's followers whose feed shows a reply (attack or defence)"
     )
     trend_threshold: float = p(
-        30.0, 0.0, None, "posts/hour", "hourly volume of the case above which it trends"
+        15.0, 0.0, None, "posts/hour per 100k users", "hourly volume of the case above which it trends"
     )
     trend_gain: float = p(
-        2e-4, 0.0, 1.0, "per post/hour", "share of app sessions shown the trending case, per post in the last hour"
+        4e-4,
+        0.0,
+        1.0,
+        "per post/hour per 100k users",
+        "share of app sessions shown the trending case, per unit of hourly volume",
     )
     trend_max_share: float = p(
         0.05, 0.0, 1.0, "of sessions", "most sessions a trending case is shown in (trend lists are short)"
@@ -147,7 +143,11 @@ class DecisionParams(_Checked):
         0.2, 0.0, 1.0, "", "amplify propensity for a post of the other side, relative to one's own side"
     )
     novelty_halflife: float = p(
-        8.0, 0.01, 100_000, "hours", "age of the case at which interest in it has halved (Wu & Huberman 2007)"
+        8.0,
+        0.01,
+        None,
+        "hours",
+        "age of the case at which interest in it has halved, inf for never (Wu & Huberman 2007)",
     )
     fatigue: float = p(0.5, 0.0, 1.0, "", "multiplier on action probability per earlier action by the same user")
     max_actions: int = p(5, 1, 1000, "actions", "most actions one user takes in a run")
@@ -214,9 +214,7 @@ class Params:
 
     def to_flat(self) -> dict[str, Any]:
         """Flat ``{name: value}`` of every parameter, in declaration order."""
-        return {
-            f.name: getattr(getattr(self, _GROUP[c]), f.name) for c in CONCERNS for f in dataclasses.fields(c)
-        }
+        return {f.name: getattr(getattr(self, _GROUP[c]), f.name) for c in CONCERNS for f in dataclasses.fields(c)}
 
     def __getattr__(self, name: str) -> Any:
         # Flat read access: params.n_users rather than params.network.n_users.

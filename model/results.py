@@ -131,12 +131,12 @@ def summarize(r: RunResult) -> dict[str, Any]:
     n_att = int((action == ATTACK).sum())
     n_def = int((action == DEFEND).sum())
     out: dict[str, Any] = {
-        "total_posts": int(len(action)),
+        "total_posts": len(action),
         "amplifications": int((action == AMPLIFY).sum()),
         "attacks_on_target": n_att,
         "defences": n_def,
-        "unique_attackers": int(len(np.unique(ev["user"][action == ATTACK]))),
-        "unique_participants": int(len(np.unique(ev["user"]))) - 1,  # less the target
+        "unique_attackers": len(np.unique(ev["user"][action == ATTACK])),
+        "unique_participants": len(np.unique(ev["user"])) - 1,  # less the target
         "peak_attacks_per_hour": int(rolling[peak_end]) if len(rolling) else 0,
         "peak_attacks_clock": _iso(r.clock(max(peak_end + 1 - per_hour, 0))),
         "hostile_share": n_att / (n_att + n_def) if n_att + n_def else float("nan"),

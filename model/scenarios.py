@@ -22,7 +22,7 @@ def independent_cascade(p: float = 0.05) -> Params:
     """The plain independent cascade: each follower of a new post amplifies it once with chance ``p``.
 
     Everything else is switched off: sessions (items are seen at the next step), visibility decay,
-    trending, social proof, outrage framing, replies, and repeated actions; every user is equally
+    trending, social proof, outrage framing, novelty decay, replies, and repeated actions; every user is equally
     (and fully) involved. Used for the closed-form test and the NDlib/Mesa benchmark.
     """
     return Params().replace(
@@ -36,6 +36,7 @@ def independent_cascade(p: float = 0.05) -> Params:
         decay=False,
         trend_max_share=0.0,
         social_proof=0.0,
+        novelty_halflife=float("inf"),
         outrage_effect=0.0,
         attack=False,
         defend=False,

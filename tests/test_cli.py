@@ -1,0 +1,82 @@
+"""The pileon command line, end to end, and its agreement with the Python API."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from experiments.cli import build_parser, main
+from model import OutrageModel, Params
+from model.scenarios import buffy
+
+SMALL = ["--n-users", "20000", "--target-followers", "300", "--horizon-hours", "8"]
+
+
+def test_run_writes_timeline_events_summary_and_figure(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "--scenario", "buffy", "--seed", "3", "--out", str(out), *SMALL]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("total_posts", "attacks_on_target", "unique_attackers", "exposures"):
+        assert isinstance(summary["summary"][key], int)
+    assert summary["seed"] == 3 and summary["params"]["n_users"] == 20000
+    assert "git_commit" in summary and "pileon_version" in summary
+    assert {r["quantity"] for r in summary["anchors"]} >= {"hostile_share_of_quoted_replies"}
+    tl = pd.read_csv(out / "timeline.csv")
+    assert list(tl.columns[:7]) == ["step", "minutes", "clock", "seed_post", "amplify", "attack", "defend"]
+    assert len(tl) == 8 * 60 and tl["posts"].sum() == summary["summary"]["total_posts"]
+    ev = pd.read_parquet(out / "events.parquet")
+    assert len(ev) == summary["summary"]["total_posts"]
+    assert (ev["action"] == "attack").sum() == summary["summary"]["attacks_on_target"]
+    assert (out / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "attacks_on_target" in capsys.readouterr().out
+
+
+def test_cli_and_api_agree(tmp_path):
+    out = tmp_path / "run"
+    main(["run", "--seed", "5", "--out", str(out), "--no-plot", "--quiet", *SMALL])
+    cli = json.loads((out / "summary.json").read_text())["summary"]
+    api = OutrageModel(buffy().replace(n_users=20000, target_followers=300, horizon_hours=8), seed=5).run()
+    assert json.loads(json.dumps(api.summary).replace("NaN", "null")) == cli
+
+
+def test_help_explains_every_parameter(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--help"])
+    text = capsys.readouterr().out
+    for name in Params.names():
+        assert "--" + name.replace("_", "-") in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--amplify-prob", "1.7"], "command line: amplify_prob=1.7 is out of range: expected [0.0, 1.0]"),
+        (["--scenario", "bufy"], "unknown scenario 'bufy' (did you mean buffy?)"),
+        (["--edges", "/nonexistent/edges.csv"], "/nonexistent/edges.csv: no such edge-list file"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(tmp_path, capsys, args, message):
+    assert main(["run", "--out", str(tmp_path / "x"), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_params_file_unknown_key_and_bad_value(tmp_path, capsys):
+    f = tmp_path / "p.toml"
+    f.write_text("n_users = 1000\n[decisions]\nfatigue = 0.3\nfatiuge = 0.4\n")
+    assert main(["run", "--params", str(f), "--out", str(tmp_path / "x")]) == 2
+    assert f"{f}: unknown parameter 'fatiuge' (did you mean fatigue?)" in capsys.readouterr().err
+    f.write_text("reply_prob = 2.0\n")
+    assert main(["run", "--params", str(f), "--out", str(tmp_path / "x")]) == 2
+    assert "reply_prob=2.0 is out of range" in capsys.readouterr().err
+
+
+def test_edge_list_file_drives_the_run(tmp_path):
+    edges = tmp_path / "edges.csv"
+    edges.write_text("follower,followee\n" + "".join(f"u{i},hub\n" for i in range(30)))
+    out = tmp_path / "run"
+    assert main(["run", "--scenario", "independent_cascade", "--edges", str(edges), "--amplify-prob", "1",
+                 "--horizon-hours", "0.2", "--out", str(out), "--no-plot", "--quiet"]) == 0  # fmt: skip
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["params"]["n_users"] == 31 and summary["summary"]["total_posts"] == 31

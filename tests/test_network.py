@@ -1,0 +1,79 @@
+"""The follower graph: generator shape, loader errors, gathering followers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import Network, NetworkParams
+
+from .helpers import graph
+
+
+def test_from_edges_drops_self_loops_and_repeats_and_indexes_by_followee():
+    net = graph([(1, 0), (1, 0), (2, 0), (2, 2), (0, 1)], 3)
+    assert net.n_edges == 3
+    assert net.followers(0).tolist() == [1, 2]
+    assert net.followers(1).tolist() == [0]
+    assert net.followers(2).tolist() == []
+
+
+def test_gather_matches_a_python_loop():
+    rng = np.random.default_rng(3)
+    net = Network.from_edges(rng.integers(0, 50, 400), rng.integers(0, 50, 400), 50)
+    users = np.array([3, 7, 3, 49, 0])
+    followers, src = net.gather(users)
+    expected = [(int(f), k) for k, u in enumerate(users) for f in net.followers(u)]
+    assert list(zip(followers.tolist(), src.tolist(), strict=True)) == expected
+
+
+def test_generated_graph_is_heavy_tailed_with_the_asked_mean_cap_and_reciprocity():
+    p = NetworkParams(n_users=100_000, mean_followers=20, reciprocity=0.2, max_follower_fraction=0.01)
+    net = Network.generate(p, np.random.default_rng(0))
+    k = net.follower_counts()
+    assert k.mean() == pytest.approx(20, rel=0.05)
+    assert net.reciprocity() == pytest.approx(0.2, abs=0.03)
+    assert k.max() <= 1.2 * 0.01 * 100_000  # the cap holds up to multinomial noise
+    assert k.max() > 30 * k.mean()  # hubs
+    tail = k[k >= 30]
+    gamma = 1 + len(tail) / np.log(tail / 29.5).sum()  # discrete power-law MLE (Clauset et al. 2009)
+    assert 2.0 < gamma < 2.7
+
+
+def test_read_csv_maps_ids_in_order_of_appearance(tmp_path):
+    f = tmp_path / "edges.csv"
+    f.write_text("follower,followee\nalice,bob\ncarol,bob\nbob,alice\n")
+    net = Network.read_csv(f)
+    assert net.ids.tolist() == ["alice", "bob", "carol"]
+    assert sorted(net.followers(1).tolist()) == [0, 2]
+    assert net.followers(0).tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    ("content", "where", "what"),
+    [
+        ("source,target\na,b\n", "line 1", "follower,followee"),
+        ("follower,followee\na,b\nc\n", "line 3", "two non-empty fields"),
+        ("follower,followee\na,b\nc,d,e\n", "line 3", "two non-empty fields"),
+        ("follower,followee\na,b\n,d\n", "line 3", "two non-empty fields"),
+        ("follower,followee\n", "", "no edges"),
+    ],
+)
+def test_read_csv_errors_name_file_and_line(tmp_path, content, where, what):
+    f = tmp_path / "bad.csv"
+    f.write_text(content)
+    with pytest.raises(ValueError) as e:
+        Network.read_csv(f)
+    assert str(f) in str(e.value) and where in str(e.value) and what in str(e.value)
+
+
+def test_read_csv_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
+        Network.read_csv(tmp_path / "nope.csv")
+
+
+def test_save_and_load_round_trip(tmp_path):
+    net = Network.generate(NetworkParams(n_users=1000), np.random.default_rng(1))
+    net.save(tmp_path / "g.npz")
+    back = Network.load(tmp_path / "g.npz")
+    assert np.array_equal(back.indptr, net.indptr) and np.array_equal(back.indices, net.indices)
