@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--baselines", default="ndlib,mesa", help="baselines to run: ndlib, mesa, none")
     bench.add_argument("--baseline-max-users", type=int, default=100_000,
                        help="skip baselines above this size (NDlib needs ~2 min and 8 GB at 10^6)")  # fmt: skip
+    bench.add_argument("--ic-p", type=float, default=0.052,
+                       help="edge-keeping probability of the fixed-coin-flip cascade (default 0.052, as in BASELINES)")  # fmt: skip
     bench.add_argument("--seed", type=int, default=1)
     bench.add_argument("--out", type=Path, default=None, help="also write the table here as CSV")
     bench.set_defaults(func=cmd_bench)
@@ -203,7 +205,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     unknown = set(baselines) - {"ndlib", "mesa"}
     if unknown:
         raise UsageError(f"--baselines: unknown {', '.join(sorted(unknown))}; expected ndlib, mesa or none")
-    table = bench.run_benchmark(sizes, baselines, args.baseline_max_users, args.seed, print)
+    if not 0.0 < args.ic_p <= 1.0:
+        raise UsageError(f"--ic-p={args.ic_p}: expected a probability in (0, 1]")
+    table = bench.run_benchmark(sizes, baselines, args.baseline_max_users, args.seed, print, ic_p=args.ic_p)
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"wrote {args.out}")

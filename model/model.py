@@ -112,6 +112,9 @@ class OutrageModel(mesa.Model):
         4. reading: each viewer adds what it saw to its counts (volume, hostile, supportive);
         5. deciding: action probabilities per item, at most one action per viewer;
         6. posting: log the new posts and put them in their authors' followers' feeds.
+
+        The run ends at the horizon, or earlier once feeds are empty and an hour has passed
+        without a post (nothing can happen after that; the counts stay zero to the horizon).
         """
         t = self.t = self.steps - 1
         if t >= self.n_steps:
@@ -131,7 +134,9 @@ class OutrageModel(mesa.Model):
         if len(viewer):
             self._react(t, viewer, post)
         self.datacollector.collect(self)
-        if t + 1 >= self.n_steps:
+        # Quiet for an hour with empty feeds: nothing can happen again (trending needs volume).
+        quiet = self.calendar.pending == 0 and not self.counts[max(0, t + 1 - self._window) : t + 1].any()
+        if t + 1 >= self.n_steps or quiet:
             self.running = False
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> RunResult:

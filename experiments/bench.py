@@ -1,0 +1,189 @@
+"""The engine benchmark: the full model at scale, and the same cascade in NDlib and a plain Mesa model.
+
+Two measurements per network size, each in a fresh process so that peak memory is its own:
+
+* **full model**: a 48 h #Buffy-like run (the ``buffy`` preset at that size, the target's
+  followers scaled with it: 3,000 at 200,000 users, the largest hub at 10^6); wall time, peak
+  resident memory, exposures (post-viewer pairs processed) per second;
+* **independent cascade, fixed coin flips**: each follower edge is kept with probability ``p``
+  once, then pileon (``independent_cascade`` preset at ``p = 1``), NDlib's
+  ``IndependentCascadesModel`` (threshold 1 on every edge) and a plain Mesa model with one Agent
+  per user run on the kept graph. All three must activate the same users, so they do the same
+  work: exposures = followers of every activated user. Ratios are exposures per second.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import resource
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model import Network, OutrageModel
+from model.scenarios import buffy, independent_cascade
+
+
+def run_benchmark(
+    sizes: list[int],
+    baselines: list[str],
+    baseline_max_users: int,
+    seed: int,
+    say: Callable[[str], None] = print,
+    ic_p: float = 0.052,
+) -> pd.DataFrame:
+    """Run every measurement and print a table with the ratios; returns the rows."""
+    rows: list[dict[str, Any]] = []
+    ctx = mp.get_context("spawn")
+    for n in sizes:
+        say(f"\n== {n:,} users ==")
+        with ctx.Pool(1, maxtasksperchild=1) as pool:
+            full = pool.apply(_full_model, (n, seed))
+        rows.append(full)
+        say(_line(full))
+        tools = ["pileon"] + [b for b in baselines if n <= baseline_max_users]
+        skipped = [b for b in baselines if n > baseline_max_users]
+        ic_rows = []
+        for tool in tools:
+            with ctx.Pool(1, maxtasksperchild=1) as pool:
+                row = pool.apply(_cascade, (tool, n, seed, ic_p))
+            ic_rows.append(row)
+            say(_line(row))
+        ref = ic_rows[0]
+        for row in ic_rows[1:]:
+            if row["activated"] != ref["activated"]:
+                say(f"  WARNING: {row['tool']} activated {row['activated']} users, pileon {ref['activated']}")
+            ratio = ref["exposures_per_s"] / row["exposures_per_s"]
+            row["pileon_speedup"] = ratio
+            say(f"  pileon / {row['tool']}: {ratio:,.0f}x exposures per second (run), "
+                f"{(row['setup_s'] + row['run_s']) / (ref['setup_s'] + ref['run_s']):,.0f}x end to end")  # fmt: skip
+        for b in skipped:
+            say(f"  {b}: skipped above --baseline-max-users {baseline_max_users:,}")
+        rows.extend(ic_rows)
+    return pd.DataFrame(rows)
+
+
+def _line(r: dict[str, Any]) -> str:
+    return (
+        f"  {r['case']:<22} {r['tool']:<7} setup {r['setup_s']:7.2f} s  run {r['run_s']:7.2f} s  "
+        f"exposures {r['exposures']:>11,}  {r['exposures_per_s']:>12,.0f}/s  peak {r['peak_rss_mb']:>7,.0f} MB"
+    )
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
+
+
+def _full_model(n: int, seed: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    # The target's reach scales with the network so that the case can trend at any size.
+    model = OutrageModel(buffy().replace(n_users=n, target_followers=3000 * n // 200_000), seed=seed)
+    t1 = time.perf_counter()
+    r = model.run()
+    t2 = time.perf_counter()
+    s = r.summary
+    return {
+        "users": n, "case": "full model, 48 h #Buffy", "tool": "pileon", "setup_s": t1 - t0, "run_s": t2 - t1,
+        "exposures": s["exposures"], "exposures_per_s": s["exposures"] / (t2 - t1), "posts": s["total_posts"],
+        "activated": s["unique_participants"], "peak_rss_mb": _peak_rss_mb(),
+    }  # fmt: skip
+
+
+def kept_graph(n: int, seed: int, p: float) -> tuple[Network, int]:
+    """The generated graph at size ``n`` with each edge kept with probability ``p``, and its most-followed user."""
+    rng = np.random.default_rng(seed)
+    full = Network.generate(buffy().replace(n_users=n).network, rng)
+    followee = np.repeat(np.arange(full.n), full.follower_counts())
+    keep = rng.random(full.n_edges) < p
+    kept = Network.from_edges(full.indices[keep], followee[keep], full.n)
+    return kept, int(np.argmax(kept.follower_counts()))  # the user pileon's preset picks
+
+
+def _cascade(tool: str, n: int, seed: int, p: float) -> dict[str, Any]:
+    net, source = kept_graph(n, seed, p)
+    t0 = time.perf_counter()
+    if tool == "pileon":
+        model = OutrageModel(independent_cascade(1.0).replace(horizon_hours=2.0), seed=seed, network=net)
+        assert model.target == source
+        t1 = time.perf_counter()
+        active = np.unique(model.run().events["user"])
+    elif tool == "ndlib":
+        active, t1 = _ndlib(net, model_seed=seed, source=source)
+    elif tool == "mesa":
+        active, t1 = _mesa(net, seed=seed, source=source)
+    else:
+        raise ValueError(f"unknown tool {tool!r}")
+    t2 = time.perf_counter()
+    exposures = int(net.follower_counts()[active].sum())
+    return {
+        "users": n, "case": f"indep. cascade p={p:g}", "tool": tool, "setup_s": t1 - t0, "run_s": t2 - t1,
+        "exposures": exposures, "exposures_per_s": exposures / (t2 - t1), "posts": len(active),
+        "activated": len(active), "peak_rss_mb": _peak_rss_mb(),
+    }  # fmt: skip
+
+
+def _ndlib(net: Network, model_seed: int, source: int) -> tuple[np.ndarray, float]:
+    import networkx as nx
+    import ndlib.models.epidemics as ep
+    import ndlib.models.ModelConfig as mc
+
+    g = nx.DiGraph()
+    g.add_nodes_from(range(net.n))
+    followee = np.repeat(np.arange(net.n), net.follower_counts())
+    g.add_edges_from(zip(followee.tolist(), net.indices.tolist(), strict=True))  # post flows followee -> follower
+    model = ep.IndependentCascadesModel(g, seed=model_seed)
+    cfg = mc.Configuration()
+    cfg.add_model_initial_configuration("Infected", [source])
+    for e in g.edges():  # NDlib silently uses 0.1 where an edge has no threshold (BASELINES.md)
+        cfg.add_edge_configuration("threshold", e, 1.0)
+    model.set_initial_status(cfg)
+    t1 = time.perf_counter()
+    while True:
+        it = model.iteration(node_status=False)
+        if it["status_delta"][1] == 0 and it["iteration"] > 0:
+            break
+    status = model.status
+    return np.array(sorted(k for k, v in status.items() if v != 0)), t1
+
+
+def _mesa(net: Network, seed: int, source: int) -> tuple[np.ndarray, float]:
+    import mesa
+
+    class User(mesa.Agent):
+        def __init__(self, model: mesa.Model):
+            super().__init__(model)
+            self.state = 0  # 0 susceptible, 1 just activated, 2 done
+            self.followers: list[User] = []
+
+        def step(self) -> None:
+            if self.state == 1:
+                for f in self.followers:
+                    if f.state == 0 and self.random.random() < 1.0:
+                        f.state = 3  # activated this round, spreads next round
+                self.state = 2
+
+    class Cascade(mesa.Model):
+        def __init__(self) -> None:
+            super().__init__(rng=seed)
+            users = [User(self) for _ in range(net.n)]
+            for u in range(net.n):
+                users[u].followers = [users[f] for f in net.followers(u)]
+            users[source].state = 1
+            self.users = users
+
+        def step(self) -> None:
+            self.agents.do("step")
+            fresh = False
+            for a in self.agents:
+                if a.state == 3:
+                    a.state, fresh = 1, True
+            self.running = fresh
+
+    model = Cascade()
+    t1 = time.perf_counter()
+    while model.running:
+        model.step()
+    return np.array([i for i, a in enumerate(model.users) if a.state != 0]), t1
