@@ -126,9 +126,9 @@ def _cascade(tool: str, n: int, seed: int, p: float) -> dict[str, Any]:
 
 
 def _ndlib(net: Network, model_seed: int, source: int) -> tuple[np.ndarray, float]:
-    import networkx as nx
     import ndlib.models.epidemics as ep
-    import ndlib.models.ModelConfig as mc
+    import ndlib.models.ModelConfig as mc  # noqa: N813
+    import networkx as nx
 
     g = nx.DiGraph()
     g.add_nodes_from(range(net.n))

@@ -17,97 +17,111 @@ For each seen post the probability of each action is a baseline propensity times
 
 The three probabilities are scaled down together if they sum past 1. A user acts at most once per
 session: on the first of its seen posts whose draw comes up as an action.
+
+The loop over seen posts is compiled with numba (scalar work per post; see model/feed.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import numba
 import numpy as np
 
 from .params import DecisionParams
-from .population import Population
+from .population import (
+    ACTED, ACTED_AT, AMPLIFY_P, HOSTILE_SEEN, REPLY_P, SEEN, STANCE, SUPPORTIVE_SEEN, SUSCEPTIBILITY, Population,
+    UserState,
+)  # fmt: skip
 
 # Event kinds, in the column order of every per-step count table.
 SEED, AMPLIFY, ATTACK, DEFEND = 0, 1, 2, 3
 ACTIONS = ("seed_post", "amplify", "attack", "defend")
-NONE = -1
 
 
-@dataclass
-class Modifiers:
-    """Per-item multipliers that interventions may change before the draw (all default 1)."""
-
-    amplify: np.ndarray
-    attack: np.ndarray
-    defend: np.ndarray
-
-    @classmethod
-    def ones(cls, k: int) -> Modifiers:
-        """Neutral multipliers for ``k`` items."""
-        return cls(np.ones(k), np.ones(k), np.ones(k))
-
-
-def action_probabilities(
+def react(
     params: DecisionParams,
     pop: Population,
+    state: UserState,
     viewer: np.ndarray,
     valence: np.ndarray,
     outrage: np.ndarray,
-    seen: np.ndarray,
-    hostile_seen: np.ndarray,
-    supportive_seen: np.ndarray,
-    acted: np.ndarray,
-    mods: Modifiers,
-    case_age_hours: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Probabilities of (amplify, attack, defend) for each item; see the module docstring.
-
-    ``valence`` is the side of each seen post (-1 hostile, 0 neither, +1 supportive); ``seen``,
-    ``hostile_seen``, ``supportive_seen`` and ``acted`` are the viewer's counts so far.
-    """
-    stance = pop.stance[viewer].astype(np.float64)
-    common = (1.0 + params.social_proof * np.log1p(seen)) * np.where(
-        acted < params.max_actions, params.fatigue ** acted.astype(np.float64), 0.0
-    )
-    common *= 2.0 ** (-case_age_hours / params.novelty_halflife)
-    common *= (1.0 + params.outrage_effect * pop.susceptibility[viewer]) ** outrage
-    same_side = (valence == 0) | (valence * stance > 0)
-    p_amp = pop.amplify[viewer] * np.abs(stance) * np.where(same_side, 1.0, params.cross_amplify)
-    p_amp = p_amp * common * mods.amplify
-    if params.attack or params.defend:
-        h = (hostile_seen + 1.0) / (hostile_seen + supportive_seen + 2.0)
-        tilt = np.exp(params.norm_learning * (2.0 * h - 1.0))
-        reply = pop.reply[viewer] * common
-    if params.attack:
-        p_att = reply * np.maximum(-stance, 0.0) * tilt * mods.attack
-    else:
-        p_att = np.zeros_like(p_amp)
-    if params.defend:
-        p_def = reply * np.maximum(stance, 0.0) / tilt * mods.defend
-    else:
-        p_def = np.zeros_like(p_amp)
-    total = p_amp + p_att + p_def
-    scale = np.where(total > 1.0, 1.0 / np.maximum(total, 1e-300), 1.0)
-    return p_amp * scale, p_att * scale, p_def * scale
-
-
-def draw_actions(
-    probs: tuple[np.ndarray, np.ndarray, np.ndarray], viewer: np.ndarray, rng: np.random.Generator
+    t: int,
+    novelty: float,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw one outcome per item and keep at most one action per viewer.
+    """Read and decide for the posts seen in step ``t``; see the module docstring.
+
+    First every viewer adds what it saw to its counts (volume, hostile, supportive); then each
+    item, in order, gets its action probabilities and one draw, skipping viewers who have already
+    acted in this step or reached ``max_actions``.
+
+    Args:
+        viewer: who saw each post; ``valence`` and ``outrage`` describe the posts seen.
+        novelty: the novelty factor of the case at this step.
 
     Returns:
         ``(item_index, action)`` of the items acted on, in item order.
     """
-    p_amp, p_att, p_def = probs
-    u = rng.random(len(viewer))
-    action = np.full(len(viewer), NONE, np.int8)
-    action[u < p_amp + p_att + p_def] = DEFEND
-    action[u < p_amp + p_att] = ATTACK
-    action[u < p_amp] = AMPLIFY
-    idx = np.flatnonzero(action != NONE)
-    if len(idx) > 1:
-        _, first = np.unique(viewer[idx], return_index=True)
-        idx = np.sort(idx[first])
-    return idx, action[idx]
+    return _react(
+        viewer, valence, outrage, pop.traits, state.table, t,
+        params.outrage_effect, params.social_proof, params.norm_learning, params.fatigue, params.max_actions,
+        params.cross_amplify, params.attack, params.defend, novelty, rng,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _react(viewer, valence, outrage, traits, state, t, outrage_effect, social_proof, norm_learning, fatigue,
+           max_actions, cross_amplify, attack_on, defend_on, novelty, rng):  # pragma: no cover  # fmt: skip
+    k = len(viewer)
+    for i in range(k):
+        v = viewer[i]
+        state[v, SEEN] += 1
+        if valence[i] < 0:
+            state[v, HOSTILE_SEEN] += 1
+        elif valence[i] > 0:
+            state[v, SUPPORTIVE_SEEN] += 1
+    chosen = np.empty(k, np.int64)
+    action = np.empty(k, np.int8)
+    n = 0
+    for i in range(k):
+        v = viewer[i]
+        acted = state[v, ACTED]
+        if state[v, ACTED_AT] == t or acted >= max_actions:
+            continue
+        s = np.float64(traits[v, STANCE])
+        common = (1.0 + social_proof * np.log1p(state[v, SEEN])) * fatigue**acted * novelty
+        common *= (1.0 + outrage_effect * traits[v, SUSCEPTIBILITY]) ** outrage[i]
+        same_side = valence[i] == 0 or valence[i] * s > 0
+        p_amp = traits[v, AMPLIFY_P] * abs(s) * (1.0 if same_side else cross_amplify) * common
+        p_att = 0.0
+        p_def = 0.0
+        if attack_on or defend_on:
+            hostile, supportive = state[v, HOSTILE_SEEN], state[v, SUPPORTIVE_SEEN]
+            h = (hostile + 1.0) / (hostile + supportive + 2.0)
+            tilt = np.exp(norm_learning * (2.0 * h - 1.0))
+            r = traits[v, REPLY_P] * common
+            if attack_on:
+                p_att = r * max(-s, 0.0) * tilt
+            if defend_on:
+                p_def = r * max(s, 0.0) / tilt
+        total = p_amp + p_att + p_def
+        if total <= 0.0:
+            continue
+        if total > 1.0:
+            p_amp /= total
+            p_att /= total
+            total = 1.0
+        u = rng.random()
+        if u < p_amp:
+            a = AMPLIFY
+        elif u < p_amp + p_att:
+            a = ATTACK
+        elif u < total:
+            a = DEFEND
+        else:
+            continue
+        chosen[n] = i
+        action[n] = a
+        n += 1
+        state[v, ACTED] = acted + 1
+        state[v, ACTED_AT] = t
+    return chosen[:n], action[:n]

@@ -1,81 +1,137 @@
 """Feeds: items waiting for a user's next session, and how long a post stays visible.
 
 A feed item is a triple (viewer, post, shown_at). It is filed under the step of the viewer's next
-session; when that step comes the viewer sees it if the post has not yet left the feed. Filing is
-two-level (a calendar queue): items for a later hour wait in that hour's bin and are sorted into
-minutes only when the hour begins, so filing costs a few array operations per step whatever the
-number of distinct due steps.
+session; when that step comes the viewer sees it if the post has not yet left the feed.
+
+The calendar keeps, for each due step, a chain of fixed-size blocks of items, so filing and
+taking an item cost O(1) whatever the number of distinct due steps, and a step's items are read
+from contiguous memory. The loops over items are compiled with numba: per item they do a few
+scalar operations, which numpy would spread over a dozen array passes and temporary arrays.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-ITEM_DTYPES = (np.int32, np.int64, np.int32)  # viewer, post, shown_at
+from .network import Network
+from .population import NEXT_SESSION, RATE
+
+_NONE = -1
+
+
+BLOCK = 64  # items per block: a step's items lie in a few contiguous blocks
 
 
 class Calendar:
-    """Feed items filed by the step at which they are due."""
+    """Feed items filed by the step at which they are due (first filed, first taken).
 
-    def __init__(self, n_steps: int, bin_steps: int = 64):
+    Each step holds a chain of blocks of ``BLOCK`` items; a block is taken from a free list when
+    a step's last block is full and returned when the step is popped. Items of one step are thus
+    read from contiguous memory, which is what makes taking them fast.
+    """
+
+    def __init__(self, n_steps: int, blocks: int = 64):
         self.n_steps = n_steps
-        self.bin_steps = bin_steps
-        self._by_step: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(n_steps)]
-        self._by_bin: list[list[tuple[np.ndarray, ...]]] = [[] for _ in range(n_steps // bin_steps + 1)]
-        self._opened = -1  # bins up to this one have been sorted into steps
-        self.pending = 0
+        self.head = np.full(n_steps, _NONE, np.int64)  # first block of each step
+        self.tail = np.full(n_steps, _NONE, np.int64)  # last block of each step
+        self.count = np.zeros(n_steps, np.int64)  # items due at each step
+        self.viewer = np.empty((0, BLOCK), np.int32)
+        self.post = np.empty((0, BLOCK), np.int64)
+        self.shown_at = np.empty((0, BLOCK), np.int32)
+        self.used = np.empty(0, np.int64)  # items in each block
+        self.next = np.empty(0, np.int64)  # next block of the same step
+        self.free = np.empty(0, np.int64)  # a stack of unused blocks
+        self.n_free = np.zeros(1, np.int64)
+        self._grow(blocks)
 
-    def push(self, due: np.ndarray, *columns: np.ndarray) -> None:
-        """File items (given column-wise) under their due steps; steps past the horizon are dropped."""
-        keep = due < self.n_steps
-        if not keep.all():
-            due = due[keep]
-            columns = tuple(c[keep] for c in columns)
-        if len(due) == 0:
-            return
-        self.pending += len(due)
-        bins = due // self.bin_steps
-        near = bins <= self._opened
-        if near.all():
-            _scatter(self._by_step, due, columns)
-        elif not near.any():
-            _scatter(self._by_bin, bins, (due, *columns))
-        else:
-            far = ~near
-            _scatter(self._by_step, due[near], tuple(c[near] for c in columns))
-            _scatter(self._by_bin, bins[far], (due[far], *(c[far] for c in columns)))
+    def _grow(self, blocks: int) -> None:
+        size = len(self.used)
+        for name in ("viewer", "post", "shown_at", "used", "next"):
+            old = getattr(self, name)
+            new = np.empty((blocks, *old.shape[1:]), old.dtype)
+            new[:size] = old
+            setattr(self, name, new)
+        n_free = int(self.n_free[0])
+        free = np.empty(blocks, np.int64)
+        free[:n_free] = self.free[:n_free]
+        free[n_free : n_free + blocks - size] = np.arange(blocks - 1, size - 1, -1)  # lowest block on top
+        self.free = free
+        self.n_free[0] = n_free + blocks - size
 
-    def pop(self, step: int) -> tuple[np.ndarray, ...]:
-        """Remove and return the items due at ``step`` (column-wise)."""
-        while self._opened < step // self.bin_steps:
-            self._opened += 1
-            chunks = self._by_bin[self._opened]
-            if chunks:
-                due, *columns = (np.concatenate(c) for c in zip(*chunks, strict=True))
-                chunks.clear()
-                _scatter(self._by_step, due, tuple(columns))
-        chunks = self._by_step[step]
-        if not chunks:
-            return tuple(np.empty(0, d) for d in ITEM_DTYPES)
-        self._by_step[step] = []
-        out = tuple(np.concatenate(c) for c in zip(*chunks, strict=True))
-        self.pending -= len(out[0])
-        return out
+    @property
+    def pending(self) -> int:
+        """Items filed and not yet taken."""
+        return int(self.count.sum())
+
+    def push(self, due: np.ndarray, viewer: np.ndarray, post: np.ndarray, shown_at: np.ndarray) -> None:
+        """File items under their due steps; steps past the horizon are dropped."""
+        start = 0
+        while True:
+            start = _push(self.head, self.tail, self.count, self.next, self.used, self.viewer, self.post,
+                          self.shown_at, self.free, self.n_free, due, viewer, post, shown_at, start)  # fmt: skip
+            if start == len(due):
+                return
+            self._grow(2 * len(self.used))
+
+    def pop(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Remove and return ``(viewer, post, shown_at)`` of the items due at ``step``."""
+        return _pop(step, self.head, self.tail, self.count, self.next, self.used, self.viewer, self.post,
+                    self.shown_at, self.free, self.n_free)  # fmt: skip
 
 
-def _scatter(lists: list[list[tuple[np.ndarray, ...]]], keys: np.ndarray, columns: tuple[np.ndarray, ...]) -> None:
-    """Append each run of equal keys, column-wise, to ``lists[key]``."""
-    if len(keys) == 1 or (keys[0] == keys).all():
-        lists[int(keys[0])].append(columns)
-        return
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    columns = tuple(c[order] for c in columns)
-    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    starts = np.concatenate(([0], cuts))
-    ends = np.concatenate((cuts, [len(keys)]))
-    for k, a, b in zip(keys[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
-        lists[k].append(tuple(c[a:b] for c in columns))
+@numba.njit(cache=True)
+def _push(head, tail, count, nxt, used, pv, pp, ps, free, n_free, due, viewer, post, shown_at, start):  # pragma: no cover  # fmt: skip
+    """File items from ``start`` on; returns where it stopped (all done, or out of free blocks)."""
+    n_steps = len(head)
+    for i in range(start, len(due)):
+        d = due[i]
+        if d >= n_steps or d < 0:
+            continue
+        b = tail[d]
+        if b == -1 or used[b] == pv.shape[1]:
+            if n_free[0] == 0:
+                return i
+            n_free[0] -= 1
+            nb = free[n_free[0]]
+            used[nb] = 0
+            nxt[nb] = -1
+            if b == -1:
+                head[d] = nb
+            else:
+                nxt[b] = nb
+            tail[d] = nb
+            b = nb
+        j = used[b]
+        pv[b, j] = viewer[i]
+        pp[b, j] = post[i]
+        ps[b, j] = shown_at[i]
+        used[b] = j + 1
+        count[d] += 1
+    return len(due)
+
+
+@numba.njit(cache=True)
+def _pop(step, head, tail, count, nxt, used, pv, pp, ps, free, n_free):  # pragma: no cover
+    k = count[step]
+    viewer = np.empty(k, np.int32)
+    post = np.empty(k, np.int64)
+    shown_at = np.empty(k, np.int32)
+    b = head[step]
+    i = 0
+    while b != -1:
+        for j in range(used[b]):
+            viewer[i] = pv[b, j]
+            post[i] = pp[b, j]
+            shown_at[i] = ps[b, j]
+            i += 1
+        free[n_free[0]] = b
+        n_free[0] += 1
+        b = nxt[b]
+    head[step] = -1
+    tail[step] = -1
+    count[step] = 0
+    return viewer, post, shown_at
 
 
 def still_visible(age_steps: np.ndarray, halflife_steps: float, rng: np.random.Generator) -> np.ndarray:
@@ -85,3 +141,61 @@ def still_visible(age_steps: np.ndarray, halflife_steps: float, rng: np.random.G
     there at age ``a`` is ``2 ** (-a / halflife)``.
     """
     return rng.random(len(age_steps)) < np.exp2(-age_steps / halflife_steps)
+
+
+def fan_out(
+    network: Network,
+    authors: np.ndarray,
+    posts: np.ndarray,
+    is_reply: np.ndarray,
+    reply_reach: float,
+    skip_user: int,
+    t: int,
+    sessions: bool,
+    traits: np.ndarray,
+    state: np.ndarray,
+    cumulative: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feed items for the followers of new posts, with the step each is due.
+
+    Every follower of an author gets the post, except that a reply reaches each with chance
+    ``reply_reach``, and ``skip_user`` gets nothing. With ``sessions`` an item is due at the
+    follower's next session after ``t`` (``state`` column ``next_session``), drawn from its rate
+    (``traits`` column ``sessions_per_day``) when none is pending (see
+    :meth:`model.clock.Clock.next_sessions`); without, at ``t + 1``.
+
+    Returns:
+        ``(due, viewer, post)``.
+    """
+    total = int((network.indptr[authors + 1] - network.indptr[authors]).sum())
+    return _fan_out(network.indptr, network.indices, authors, posts, is_reply, reply_reach, skip_user, t,
+                    sessions, traits, state, cumulative, rng, total)  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _fan_out(indptr, indices, authors, posts, is_reply, reply_reach, skip_user, t, sessions, traits, state,
+             cumulative, rng, total):  # pragma: no cover  # fmt: skip
+    due = np.empty(total, np.int32)
+    viewer = np.empty(total, np.int32)
+    post = np.empty(total, np.int64)
+    k = 0
+    for j in range(len(authors)):
+        a = authors[j]
+        for e in range(indptr[a], indptr[a + 1]):
+            v = indices[e]
+            if v == skip_user:
+                continue
+            if is_reply[j] and rng.random() >= reply_reach:
+                continue
+            if sessions:
+                if state[v, NEXT_SESSION] <= t:
+                    x = cumulative[t + 1] + rng.standard_exponential() / traits[v, RATE]
+                    state[v, NEXT_SESSION] = np.searchsorted(cumulative, x, side="right") - 1
+                due[k] = state[v, NEXT_SESSION]
+            else:
+                due[k] = t + 1
+            viewer[k] = v
+            post[k] = posts[j]
+            k += 1
+    return due[:k], viewer[:k], post[:k]

@@ -12,11 +12,11 @@ import numpy as np
 
 from . import scenarios
 from .clock import Clock
-from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, Modifiers, action_probabilities, draw_actions
-from .feed import Calendar, still_visible
+from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, react
+from .feed import Calendar, fan_out, still_visible
 from .network import Network
 from .params import Params
-from .population import Population
+from .population import Population, UserState
 from .results import EventLog, RunResult
 
 
@@ -75,11 +75,7 @@ class OutrageModel(mesa.Model):
         self.target = int(np.argmin(np.abs(followers - P.target_followers)))
 
         # Dynamic per-user state.
-        self.next_session = np.full(n, -1, np.int32)  # -1 or a past step: none drawn yet
-        self.seen = np.zeros(n, np.int32)
-        self.hostile_seen = np.zeros(n, np.int32)
-        self.supportive_seen = np.zeros(n, np.int32)
-        self.acted = np.zeros(n, np.int32)
+        self.state = UserState.empty(n)
 
         self.calendar = Calendar(self.n_steps)
         self.log = EventLog()
@@ -197,20 +193,12 @@ class OutrageModel(mesa.Model):
         """Reading, deciding and posting for the items seen in this step."""
         P = self.params
         valence = self.log.valence[post]
-        users, inverse = np.unique(viewer, return_inverse=True)
-        self.seen[users] += np.bincount(inverse, minlength=len(users)).astype(np.int32)
-        self.hostile_seen[users] += np.bincount(inverse, weights=valence < 0, minlength=len(users)).astype(np.int32)
-        self.supportive_seen[users] += np.bincount(inverse, weights=valence > 0, minlength=len(users)).astype(np.int32)
-        probs = action_probabilities(
-            P.decisions, self.population, viewer, valence, self.log.outrage[post],
-            self.seen[viewer], self.hostile_seen[viewer], self.supportive_seen[viewer],
-            self.acted[viewer], Modifiers.ones(len(viewer)), t * P.step_minutes / 60.0,
-        )  # fmt: skip
-        idx, action = draw_actions(probs, viewer, self.rng)
+        novelty = 2.0 ** (-t * P.step_minutes / 60.0 / P.novelty_halflife)
+        idx, action = react(P.decisions, self.population, self.state, viewer, valence, self.log.outrage[post],
+                            t, novelty, self.rng)  # fmt: skip
         if len(idx) == 0:
             return
         author, parent = viewer[idx], post[idx]
-        self.acted[author] += 1
         # An amplification keeps the side of what it amplifies; amplifying the seed post (a quote)
         # takes the amplifier's side.
         parent_valence = valence[idx]
@@ -232,30 +220,12 @@ class OutrageModel(mesa.Model):
 
     def _spread(self, ids: np.ndarray) -> None:
         """Put new posts in the feeds of their authors' followers (replies reach ``reply_reach``)."""
-        t = self.t
-        viewer, src = self.network.gather(self.log.user[ids])
-        post = ids[src]
-        if self.params.reply_reach < 1.0:
-            is_reply = self.log.action[post] >= ATTACK
-            keep = ~is_reply | (self.rng.random(len(post)) < self.params.reply_reach)
-            viewer, post = viewer[keep], post[keep]
-        keep = viewer != self.target
-        self._deliver(t, viewer[keep], post[keep])
-
-    def _deliver(self, t: int, viewer: np.ndarray, post: np.ndarray) -> None:
-        """File feed items for the viewers' next sessions (or the next step without sessions)."""
-        if len(viewer) == 0:
-            return
-        if self.params.sessions:
-            stale = self.next_session[viewer] <= t
-            if stale.any():
-                fresh = np.unique(viewer[stale])
-                rate = self.population.sessions_per_day[fresh]
-                self.next_session[fresh] = self.clock.next_sessions(t, rate, self.rng)
-            due = self.next_session[viewer]
-        else:
-            due = np.full(len(viewer), t + 1, np.int32)
-        self.calendar.push(due, viewer.astype(np.int32), post.astype(np.int64), np.full(len(viewer), t, np.int32))
+        t, P = self.t, self.params
+        due, viewer, post = fan_out(
+            self.network, self.log.user[ids], ids, self.log.action[ids] >= ATTACK, P.reply_reach, self.target, t,
+            P.sessions, self.population.traits, self.state.table, self.clock.cumulative, self.rng,
+        )  # fmt: skip
+        self.calendar.push(due, viewer, post, np.full(len(due), t, np.int32))
 
     # -- inspection -------------------------------------------------------------------------------
 
@@ -267,10 +237,10 @@ class OutrageModel(mesa.Model):
             stance=float(self.population.stance[i]),
             sessions_per_day=float(self.population.sessions_per_day[i]),
             followers=int(self.network.follower_counts()[i]),
-            posts_seen=int(self.seen[i]),
-            hostile_seen=int(self.hostile_seen[i]),
-            supportive_seen=int(self.supportive_seen[i]),
-            actions=int(self.acted[i]),
+            posts_seen=int(self.state.seen[i]),
+            hostile_seen=int(self.state.hostile_seen[i]),
+            supportive_seen=int(self.state.supportive_seen[i]),
+            actions=int(self.state.acted[i]),
             posts=[
                 {
                     "post": int(j),
