@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numba
 import numpy as np
 
 # Relative Twitter activity by local hour (0-23), mean 1. The shape of published hourly tweet-volume
@@ -60,6 +61,12 @@ class Clock:
         self.activity = circadian(minute_of_day)
         # cumulative[k] = expected sessions of a rate-1/day user in steps [0, k)
         self.cumulative = np.concatenate(([0.0], np.cumsum(self.activity * step_minutes / 1440.0)))
+        # A lookup table inverting it: index[j] = the step in which the value j * resolution falls,
+        # on a grid four times finer than the smallest step increment, so that finding the step of
+        # any value is a table read and at most a step or two forward.
+        self.resolution = float(np.diff(self.cumulative).min()) / 4.0
+        grid = np.arange(int(self.cumulative[-1] / self.resolution) + 2) * self.resolution
+        self.index = (np.searchsorted(self.cumulative, grid, side="right") - 1).astype(np.int64)
 
     def time(self, step: float) -> dt.datetime:
         """Local clock time at the start of ``step``."""
@@ -78,18 +85,41 @@ class Clock:
         """Expected sessions in ``step`` of a user with a rate of one session per day."""
         return float(self.cumulative[step + 1] - self.cumulative[step])
 
-    def next_sessions(self, after: int | np.ndarray, rate_per_day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def next_sessions(
+        self, after: int | np.ndarray, rate_per_day: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
         """Draw each user's first session after step ``after`` (one or per user); ``n_steps`` means none.
 
         A user with daily rate ``a`` opens the app in step ``k`` when its cumulative intensity
         ``a * cumulative`` passes an exponential draw during that step.
         """
-        target = self.cumulative[after + 1] + rng.standard_exponential(len(rate_per_day)) / rate_per_day
-        return np.searchsorted(self.cumulative, target, side="right") - 1
-
+        after = np.broadcast_to(np.asarray(after, np.int64), np.shape(rate_per_day))
+        x = self.cumulative[after + 1] + rng.standard_exponential(len(rate_per_day)) / rate_per_day
+        return _steps_of(x, self.cumulative, self.index, self.resolution)
 
 def circadian(minute_of_day: np.ndarray) -> np.ndarray:
     """Relative activity at the given minutes of the day, linear between hourly values."""
     hours = np.asarray(minute_of_day) / 60.0 - 0.5  # hourly values sit at the middle of each hour
     x = np.append(HOURLY_ACTIVITY, HOURLY_ACTIVITY[0])
     return np.interp(hours % 24.0, np.arange(25), x)
+
+
+@numba.njit(cache=True)
+def step_of(x: float, cumulative: np.ndarray, index: np.ndarray, resolution: float) -> int:  # pragma: no cover
+    """The step ``k`` with ``cumulative[k] <= x < cumulative[k + 1]`` (``n_steps`` past the end)."""
+    n_steps = len(cumulative) - 1
+    j = int(x / resolution)
+    if j >= len(index):
+        return n_steps
+    k = index[j]
+    while k < n_steps and cumulative[k + 1] <= x:
+        k += 1
+    return k
+
+
+@numba.njit(cache=True)
+def _steps_of(x, cumulative, index, resolution):  # pragma: no cover
+    out = np.empty(len(x), np.int64)
+    for i in range(len(x)):
+        out[i] = step_of(x[i], cumulative, index, resolution)
+    return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .clock import Clock, step_of
 from .network import Network
 from .population import NEXT_SESSION, RATE
 
@@ -154,7 +155,7 @@ def fan_out(
     sessions: bool,
     traits: np.ndarray,
     state: np.ndarray,
-    cumulative: np.ndarray,
+    clock: Clock,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feed items for the followers of new posts, with the step each is due.
@@ -163,35 +164,47 @@ def fan_out(
     ``reply_reach``, and ``skip_user`` gets nothing. With ``sessions`` an item is due at the
     follower's next session after ``t`` (``state`` column ``next_session``), drawn from its rate
     (``traits`` column ``sessions_per_day``) when none is pending (see
-    :meth:`model.clock.Clock.next_sessions`); without, at ``t + 1``.
+    :meth:`model.clock.Clock.next_sessions`, whose rule this repeats per follower); without, at
+    ``t + 1``.
 
     Returns:
         ``(due, viewer, post)``.
     """
     total = int((network.indptr[authors + 1] - network.indptr[authors]).sum())
     return _fan_out(network.indptr, network.indices, authors, posts, is_reply, reply_reach, skip_user, t,
-                    sessions, traits, state, cumulative, rng, total)  # fmt: skip
+                    sessions, traits, state, clock.cumulative, clock.index, clock.resolution, rng, total)  # fmt: skip
 
 
 @numba.njit(cache=True)
 def _fan_out(indptr, indices, authors, posts, is_reply, reply_reach, skip_user, t, sessions, traits, state,
-             cumulative, rng, total):  # pragma: no cover  # fmt: skip
+             cumulative, index, resolution, rng, total):  # pragma: no cover  # fmt: skip
     due = np.empty(total, np.int32)
     viewer = np.empty(total, np.int32)
     post = np.empty(total, np.int64)
     k = 0
+    # A reply reaches each follower with chance reply_reach: jump between the followers it
+    # reaches with geometric gaps rather than drawing for every follower.
+    log_miss = np.log1p(-reply_reach) if reply_reach < 1.0 else -np.inf
     for j in range(len(authors)):
         a = authors[j]
-        for e in range(indptr[a], indptr[a + 1]):
+        e = indptr[a]
+        end = indptr[a + 1]
+        thin = is_reply[j] and reply_reach < 1.0
+        while True:
+            if thin:
+                if reply_reach <= 0.0:
+                    break
+                e += int(np.log(1.0 - rng.random()) / log_miss)
+            if e >= end:
+                break
             v = indices[e]
+            e += 1
             if v == skip_user:
-                continue
-            if is_reply[j] and rng.random() >= reply_reach:
                 continue
             if sessions:
                 if state[v, NEXT_SESSION] <= t:
                     x = cumulative[t + 1] + rng.standard_exponential() / traits[v, RATE]
-                    state[v, NEXT_SESSION] = np.searchsorted(cumulative, x, side="right") - 1
+                    state[v, NEXT_SESSION] = step_of(x, cumulative, index, resolution)
                 due[k] = state[v, NEXT_SESSION]
             else:
                 due[k] = t + 1

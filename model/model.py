@@ -223,7 +223,7 @@ class OutrageModel(mesa.Model):
         t, P = self.t, self.params
         due, viewer, post = fan_out(
             self.network, self.log.user[ids], ids, self.log.action[ids] >= ATTACK, P.reply_reach, self.target, t,
-            P.sessions, self.population.traits, self.state.table, self.clock.cumulative, self.rng,
+            P.sessions, self.population.traits, self.state.table, self.clock, self.rng,
         )  # fmt: skip
         self.calendar.push(due, viewer, post, np.full(len(due), t, np.int32))
 
