@@ -9,7 +9,9 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from model import Network, NetworkParams, OutrageModel
 from model.clock import Clock
-from model.feed import still_visible
+from model.feed import fan_out, still_visible
+from model.params import PopulationParams
+from model.population import Population, UserState
 from model.scenarios import independent_cascade
 
 
@@ -78,3 +80,18 @@ def test_sessions_come_at_the_daily_rate():
         t[idx] = np.where(ok, nxt, clock.n_steps)
     per_day = count / 10.0
     assert per_day.mean() == pytest.approx(6.0, abs=4 * np.sqrt(6.0 / 10 / 20_000))
+
+
+def test_replies_reach_the_asked_share_of_followers():
+    # User 1 has 20,000 followers; a reply by user 1 reaches each with chance reply_reach = 0.3.
+    n = 20_002
+    a = np.array([(i, 1) for i in range(2, n)])
+    net = Network.from_edges(a[:, 0], a[:, 1], n)
+    rng = np.random.default_rng(2)
+    clock = Clock(seed_clock=9.0, step_minutes=1.0, n_steps=100)
+    pop = Population.draw(PopulationParams(), n, rng)
+    due, viewer, _ = fan_out(net, np.array([1]), np.array([0]), np.array([True]), 0.3, -1, 0, False,
+                             pop.traits, UserState.empty(n).table, clock, rng)  # fmt: skip
+    k = n - 2
+    assert abs(len(viewer) - 0.3 * k) < 4 * np.sqrt(k * 0.3 * 0.7)
+    assert len(np.unique(viewer)) == len(viewer) and (due == 1).all()
