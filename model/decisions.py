@@ -27,10 +27,7 @@ import numba
 import numpy as np
 
 from .params import DecisionParams
-from .population import (
-    ACTED, ACTED_AT, AMPLIFY_P, HOSTILE_SEEN, REPLY_P, SEEN, STANCE, SUPPORTIVE_SEEN, SUSCEPTIBILITY, Population,
-    UserState,
-)  # fmt: skip
+from .population import Population
 
 # Event kinds, in the column order of every per-step count table.
 SEED, AMPLIFY, ATTACK, DEFEND = 0, 1, 2, 3
@@ -40,7 +37,6 @@ ACTIONS = ("seed_post", "amplify", "attack", "defend")
 def react(
     params: DecisionParams,
     pop: Population,
-    state: UserState,
     viewer: np.ndarray,
     valence: np.ndarray,
     outrage: np.ndarray,
@@ -62,43 +58,43 @@ def react(
         ``(item_index, action)`` of the items acted on, in item order.
     """
     return _react(
-        viewer, valence, outrage, pop.traits, state.table, t,
+        viewer, valence, outrage, pop.table, t,
         params.outrage_effect, params.social_proof, params.norm_learning, params.fatigue, params.max_actions,
         params.cross_amplify, params.attack, params.defend, novelty, rng,
     )  # fmt: skip
 
 
 @numba.njit(cache=True)
-def _react(viewer, valence, outrage, traits, state, t, outrage_effect, social_proof, norm_learning, fatigue,
+def _react(viewer, valence, outrage, users, t, outrage_effect, social_proof, norm_learning, fatigue,
            max_actions, cross_amplify, attack_on, defend_on, novelty, rng):  # pragma: no cover  # fmt: skip
     k = len(viewer)
     for i in range(k):
         v = viewer[i]
-        state[v, SEEN] += 1
+        users[v].seen += 1
         if valence[i] < 0:
-            state[v, HOSTILE_SEEN] += 1
+            users[v].hostile_seen += 1
         elif valence[i] > 0:
-            state[v, SUPPORTIVE_SEEN] += 1
+            users[v].supportive_seen += 1
     chosen = np.empty(k, np.int64)
     action = np.empty(k, np.int8)
     n = 0
     for i in range(k):
         v = viewer[i]
-        acted = state[v, ACTED]
-        if state[v, ACTED_AT] == t or acted >= max_actions:
+        acted = users[v].acted
+        if users[v].acted_at == t or acted >= max_actions:
             continue
-        s = np.float64(traits[v, STANCE])
-        common = (1.0 + social_proof * np.log1p(state[v, SEEN])) * fatigue**acted * novelty
-        common *= (1.0 + outrage_effect * traits[v, SUSCEPTIBILITY]) ** outrage[i]
+        s = np.float64(users[v].stance)
+        common = (1.0 + social_proof * np.log1p(users[v].seen)) * fatigue**acted * novelty
+        common *= (1.0 + outrage_effect * users[v].susceptibility) ** outrage[i]
         same_side = valence[i] == 0 or valence[i] * s > 0
-        p_amp = traits[v, AMPLIFY_P] * abs(s) * (1.0 if same_side else cross_amplify) * common
+        p_amp = users[v].amplify * abs(s) * (1.0 if same_side else cross_amplify) * common
         p_att = 0.0
         p_def = 0.0
         if attack_on or defend_on:
-            hostile, supportive = state[v, HOSTILE_SEEN], state[v, SUPPORTIVE_SEEN]
+            hostile, supportive = users[v].hostile_seen, users[v].supportive_seen
             h = (hostile + 1.0) / (hostile + supportive + 2.0)
             tilt = np.exp(norm_learning * (2.0 * h - 1.0))
-            r = traits[v, REPLY_P] * common
+            r = users[v].reply * common
             if attack_on:
                 p_att = r * max(-s, 0.0) * tilt
             if defend_on:
@@ -122,6 +118,6 @@ def _react(viewer, valence, outrage, traits, state, t, outrage_effect, social_pr
         chosen[n] = i
         action[n] = a
         n += 1
-        state[v, ACTED] = acted + 1
-        state[v, ACTED_AT] = t
+        users[v].acted = acted + 1
+        users[v].acted_at = t
     return chosen[:n], action[:n]

@@ -16,7 +16,6 @@ import numpy as np
 
 from .clock import Clock, step_of
 from .network import Network
-from .population import NEXT_SESSION, RATE
 
 _NONE = -1
 
@@ -153,8 +152,7 @@ def fan_out(
     skip_user: int,
     t: int,
     sessions: bool,
-    traits: np.ndarray,
-    state: np.ndarray,
+    users: np.ndarray,
     clock: Clock,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -162,8 +160,8 @@ def fan_out(
 
     Every follower of an author gets the post, except that a reply reaches each with chance
     ``reply_reach``, and ``skip_user`` gets nothing. With ``sessions`` an item is due at the
-    follower's next session after ``t`` (``state`` column ``next_session``), drawn from its rate
-    (``traits`` column ``sessions_per_day``) when none is pending (see
+    follower's next session after ``t`` (field ``next_session`` of the ``users`` table), drawn from
+    its rate (``sessions_per_day``) when none is pending (see
     :meth:`model.clock.Clock.next_sessions`, whose rule this repeats per follower); without, at
     ``t + 1``.
 
@@ -172,12 +170,11 @@ def fan_out(
     """
     total = int((network.indptr[authors + 1] - network.indptr[authors]).sum())
     return _fan_out(network.indptr, network.indices, authors, posts, is_reply, reply_reach, skip_user, t,
-                    sessions, traits, state, clock.cumulative, clock.index, clock.resolution, rng, total)  # fmt: skip
+                    sessions, users, clock.cumulative, clock.index, clock.resolution, rng, total)  # fmt: skip
 
 
 @numba.njit(cache=True)
-def _fan_out(indptr, indices, authors, posts, is_reply, reply_reach, skip_user, t, sessions, traits, state,
-             cumulative, index, resolution, rng, total):  # pragma: no cover  # fmt: skip
+def _fan_out(indptr, indices, authors, posts, is_reply, reply_reach, skip_user, t, sessions, users, cumulative, index, resolution, rng, total):  # pragma: no cover  # fmt: skip
     due = np.empty(total, np.int32)
     viewer = np.empty(total, np.int32)
     post = np.empty(total, np.int64)
@@ -202,10 +199,10 @@ def _fan_out(indptr, indices, authors, posts, is_reply, reply_reach, skip_user, 
             if v == skip_user:
                 continue
             if sessions:
-                if state[v, NEXT_SESSION] <= t:
-                    x = cumulative[t + 1] + rng.standard_exponential() / traits[v, RATE]
-                    state[v, NEXT_SESSION] = step_of(x, cumulative, index, resolution)
-                due[k] = state[v, NEXT_SESSION]
+                if users[v].next_session <= t:
+                    x = cumulative[t + 1] + rng.standard_exponential() / users[v].sessions_per_day
+                    users[v].next_session = step_of(x, cumulative, index, resolution)
+                due[k] = users[v].next_session
             else:
                 due[k] = t + 1
             viewer[k] = v

@@ -16,7 +16,7 @@ from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, react
 from .feed import Calendar, fan_out, still_visible
 from .network import Network
 from .params import Params
-from .population import Population, UserState
+from .population import Population
 from .results import EventLog, RunResult
 
 
@@ -74,8 +74,6 @@ class OutrageModel(mesa.Model):
         followers = self.network.follower_counts()
         self.target = int(np.argmin(np.abs(followers - P.target_followers)))
 
-        # Dynamic per-user state.
-        self.state = UserState.empty(n)
 
         self.calendar = Calendar(self.n_steps)
         self.log = EventLog()
@@ -194,7 +192,7 @@ class OutrageModel(mesa.Model):
         P = self.params
         valence = self.log.valence[post]
         novelty = 2.0 ** (-t * P.step_minutes / 60.0 / P.novelty_halflife)
-        idx, action = react(P.decisions, self.population, self.state, viewer, valence, self.log.outrage[post],
+        idx, action = react(P.decisions, self.population, viewer, valence, self.log.outrage[post],
                             t, novelty, self.rng)  # fmt: skip
         if len(idx) == 0:
             return
@@ -223,7 +221,7 @@ class OutrageModel(mesa.Model):
         t, P = self.t, self.params
         due, viewer, post = fan_out(
             self.network, self.log.user[ids], ids, self.log.action[ids] >= ATTACK, P.reply_reach, self.target, t,
-            P.sessions, self.population.traits, self.state.table, self.clock, self.rng,
+            P.sessions, self.population.table, self.clock, self.rng,
         )  # fmt: skip
         self.calendar.push(due, viewer, post, np.full(len(due), t, np.int32))
 
@@ -237,10 +235,10 @@ class OutrageModel(mesa.Model):
             stance=float(self.population.stance[i]),
             sessions_per_day=float(self.population.sessions_per_day[i]),
             followers=int(self.network.follower_counts()[i]),
-            posts_seen=int(self.state.seen[i]),
-            hostile_seen=int(self.state.hostile_seen[i]),
-            supportive_seen=int(self.state.supportive_seen[i]),
-            actions=int(self.state.acted[i]),
+            posts_seen=int(self.population.seen[i]),
+            hostile_seen=int(self.population.hostile_seen[i]),
+            supportive_seen=int(self.population.supportive_seen[i]),
+            actions=int(self.population.acted[i]),
             posts=[
                 {
                     "post": int(j),

@@ -11,7 +11,7 @@ from model import Network, NetworkParams, OutrageModel
 from model.clock import Clock
 from model.feed import fan_out, still_visible
 from model.params import PopulationParams
-from model.population import Population, UserState
+from model.population import Population
 from model.scenarios import independent_cascade
 
 
@@ -91,7 +91,7 @@ def test_replies_reach_the_asked_share_of_followers():
     clock = Clock(seed_clock=9.0, step_minutes=1.0, n_steps=100)
     pop = Population.draw(PopulationParams(), n, rng)
     due, viewer, _ = fan_out(net, np.array([1]), np.array([0]), np.array([True]), 0.3, -1, 0, False,
-                             pop.traits, UserState.empty(n).table, clock, rng)  # fmt: skip
+                             pop.table, clock, rng)  # fmt: skip
     k = n - 2
     assert abs(len(viewer) - 0.3 * k) < 4 * np.sqrt(k * 0.3 * 0.7)
     assert len(np.unique(viewer)) == len(viewer) and (due == 1).all()
