@@ -85,9 +85,7 @@ class Clock:
         """Expected sessions in ``step`` of a user with a rate of one session per day."""
         return float(self.cumulative[step + 1] - self.cumulative[step])
 
-    def next_sessions(
-        self, after: int | np.ndarray, rate_per_day: np.ndarray, rng: np.random.Generator
-    ) -> np.ndarray:
+    def next_sessions(self, after: int | np.ndarray, rate_per_day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Draw each user's first session after step ``after`` (one or per user); ``n_steps`` means none.
 
         A user with daily rate ``a`` opens the app in step ``k`` when its cumulative intensity
@@ -96,6 +94,7 @@ class Clock:
         after = np.broadcast_to(np.asarray(after, np.int64), np.shape(rate_per_day))
         x = self.cumulative[after + 1] + rng.standard_exponential(len(rate_per_day)) / rate_per_day
         return _steps_of(x, self.cumulative, self.index, self.resolution)
+
 
 def circadian(minute_of_day: np.ndarray) -> np.ndarray:
     """Relative activity at the given minutes of the day, linear between hourly values."""

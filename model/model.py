@@ -18,6 +18,7 @@ from .network import Network
 from .params import Params
 from .population import Population
 from .results import EventLog, RunResult
+from .sampling import WeightedSampler
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,9 @@ class OutrageModel(mesa.Model):
         self.clock = Clock(P.seed_clock, P.step_minutes, self.n_steps)
         self._halflife_steps = P.visibility_halflife / P.step_minutes
         self._window = max(1, round(60.0 / P.step_minutes))  # steps in one hour
-        self._activity_cum = np.cumsum(self.population.sessions_per_day, dtype=np.float64)
+        self._by_activity = WeightedSampler(self.population.sessions_per_day)
         followers = self.network.follower_counts()
         self.target = int(np.argmin(np.abs(followers - P.target_followers)))
-
 
         self.calendar = Calendar(self.n_steps)
         self.log = EventLog()
@@ -181,9 +181,9 @@ class OutrageModel(mesa.Model):
             return _EMPTY_ITEMS
         if self.trend_step is None:
             self.trend_step = t
-        k = self.rng.poisson(self._activity_cum[-1] * self.clock.session_share(t) * share)
-        viewer = np.searchsorted(self._activity_cum, self.rng.random(k) * self._activity_cum[-1], side="right")
-        viewer = viewer[viewer != self.target].astype(np.int32)
+        k = self.rng.poisson(self._by_activity.total * self.clock.session_share(t) * share)
+        viewer = self._by_activity.draw(k, self.rng)
+        viewer = viewer[viewer != self.target]
         first = int(np.searchsorted(self.log.step, lo))  # posts are logged in step order
         return viewer, self.rng.integers(first, len(self.log), len(viewer))
 

@@ -95,3 +95,13 @@ def test_replies_reach_the_asked_share_of_followers():
     k = n - 2
     assert abs(len(viewer) - 0.3 * k) < 4 * np.sqrt(k * 0.3 * 0.7)
     assert len(np.unique(viewer)) == len(viewer) and (due == 1).all()
+
+
+def test_weighted_sampler_matches_the_weights():
+    from model.sampling import WeightedSampler
+
+    w = np.array([0.0, 1.0, 3.0, 0.0, 6.0])
+    draws = WeightedSampler(w).draw(200_000, np.random.default_rng(0))
+    freq = np.bincount(draws, minlength=5) / len(draws)
+    assert freq[0] == 0 and freq[3] == 0
+    assert np.allclose(freq, w / w.sum(), atol=4 * np.sqrt(0.25 / len(draws)))
