@@ -121,3 +121,42 @@ def _react(viewer, valence, outrage, users, t, outrage_effect, social_proof, nor
         users[v].acted = acted + 1
         users[v].acted_at = t
     return chosen[:n], action[:n]
+
+
+def new_post_attributes(
+    params: DecisionParams,
+    action: np.ndarray,
+    author_stance: np.ndarray,
+    parent_valence: np.ndarray,
+    parent_outrage: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Side (valence) and moral-emotional words of new posts.
+
+    An attack is hostile and draws Poisson(``attack_outrage``) words, a defence supportive with
+    Poisson(``defend_outrage``); an amplification keeps the words and side of what it amplifies,
+    except that amplifying the seed post (a quote) takes the amplifier's side.
+    """
+    return _new_posts(action, author_stance, parent_valence, parent_outrage, params.attack_outrage,
+                      params.defend_outrage, rng)  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _new_posts(action, stance, parent_valence, parent_outrage, attack_outrage, defend_outrage, rng):  # pragma: no cover  # fmt: skip
+    k = len(action)
+    valence = np.empty(k, np.int8)
+    words = np.empty(k, np.float32)
+    for i in range(k):
+        if action[i] == ATTACK:
+            valence[i] = -1
+            words[i] = rng.poisson(attack_outrage)
+        elif action[i] == DEFEND:
+            valence[i] = 1
+            words[i] = rng.poisson(defend_outrage)
+        else:
+            words[i] = parent_outrage[i]
+            if parent_valence[i] != 0:
+                valence[i] = parent_valence[i]
+            else:
+                valence[i] = (stance[i] > 0) - (stance[i] < 0)
+    return valence, words

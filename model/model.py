@@ -12,7 +12,7 @@ import numpy as np
 
 from . import scenarios
 from .clock import Clock
-from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, react
+from .decisions import ACTIONS, ATTACK, SEED, new_post_attributes, react
 from .feed import Calendar, fan_out, still_visible
 from .network import Network
 from .params import Params
@@ -107,8 +107,8 @@ class OutrageModel(mesa.Model):
         5. deciding: action probabilities per item, at most one action per viewer;
         6. posting: log the new posts and put them in their authors' followers' feeds.
 
-        The run ends at the horizon, or earlier once feeds are empty and an hour has passed
-        without a post (nothing can happen after that; the counts stay zero to the horizon).
+        The run ends at the horizon, or earlier once feeds are empty and the case cannot trend
+        (nothing can happen after that: the counts stay zero to the horizon).
         """
         t = self.t = self.steps - 1
         if t >= self.n_steps:
@@ -128,10 +128,8 @@ class OutrageModel(mesa.Model):
         if len(viewer):
             self._react(t, viewer, post)
         self.datacollector.collect(self)
-        # Quiet for an hour with empty feeds: nothing can happen again (trending needs volume).
-        quiet = self.calendar.pending == 0 and not self.counts[max(0, t + 1 - self._window) : t + 1].any()
-        if t + 1 >= self.n_steps or quiet:
-            self.running = False
+        if t + 1 >= self.n_steps or (self.calendar.pending == 0 and not self._can_trend(t + 1)):
+            self.running = False  # feeds are empty and nothing can bring the case back
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> RunResult:
         """Simulate to the horizon and return the results.
@@ -163,6 +161,16 @@ class OutrageModel(mesa.Model):
 
     # -- phases -----------------------------------------------------------------------------------
 
+    def _hourly_volume(self, t: int) -> float:
+        """Posts in the hour before step ``t``, per 100,000 users (so presets behave alike at any size)."""
+        return float(self.counts[max(0, t - self._window) : t].sum()) * 1e5 / self.network.n
+
+    def _can_trend(self, t: int) -> bool:
+        """Whether the trending channel would show the case at step ``t``."""
+        P = self.params
+        volume = self._hourly_volume(t)
+        return volume >= P.trend_threshold and min(P.trend_max_share, P.trend_gain * volume) > 0
+
     def _trend(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Trending channel: users opening the app now are shown a recent post of the case.
 
@@ -173,18 +181,15 @@ class OutrageModel(mesa.Model):
             ``(viewer, post)`` of the items shown in this step.
         """
         P = self.params
-        lo = max(0, t - self._window)
-        # Volume per 100,000 users, so that a preset behaves alike at any network size.
-        volume = self.counts[lo:t].sum() * 1e5 / self.network.n
-        share = min(P.trend_max_share, P.trend_gain * volume)
-        if volume < P.trend_threshold or share <= 0:
+        if not self._can_trend(t):
             return _EMPTY_ITEMS
+        share = min(P.trend_max_share, P.trend_gain * self._hourly_volume(t))
         if self.trend_step is None:
             self.trend_step = t
         k = self.rng.poisson(self._by_activity.total * self.clock.session_share(t) * share)
         viewer = self._by_activity.draw(k, self.rng)
         viewer = viewer[viewer != self.target]
-        first = int(np.searchsorted(self.log.step, lo))  # posts are logged in step order
+        first = int(np.searchsorted(self.log.step, max(0, t - self._window)))  # posts are logged in step order
         return viewer, self.rng.integers(first, len(self.log), len(viewer))
 
     def _react(self, t: int, viewer: np.ndarray, post: np.ndarray) -> None:
@@ -197,17 +202,8 @@ class OutrageModel(mesa.Model):
         if len(idx) == 0:
             return
         author, parent = viewer[idx], post[idx]
-        # An amplification keeps the side of what it amplifies; amplifying the seed post (a quote)
-        # takes the amplifier's side.
-        parent_valence = valence[idx]
-        side = np.sign(self.population.stance[author]).astype(np.int8)
-        new_valence = np.select(
-            [action == ATTACK, action == DEFEND, parent_valence != 0], [-1, 1, parent_valence], side
-        ).astype(np.int8)
-        words = np.where(
-            action == AMPLIFY,
-            self.log.outrage[parent],
-            self.rng.poisson(np.where(action == ATTACK, P.attack_outrage, P.defend_outrage)),
+        new_valence, words = new_post_attributes(
+            P.decisions, action, self.population.stance[author], valence[idx], self.log.outrage[parent], self.rng
         )
         ids = self.log.append(
             step=np.full(len(idx), t), user=author, action=action, parent=parent,
