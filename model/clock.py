@@ -104,7 +104,7 @@ def circadian(minute_of_day: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def step_of(x: float, cumulative: np.ndarray, index: np.ndarray, resolution: float) -> int:  # pragma: no cover
+def step_of(x: float, cumulative: np.ndarray, index: np.ndarray, resolution: float) -> int:
     """The step ``k`` with ``cumulative[k] <= x < cumulative[k + 1]`` (``n_steps`` past the end)."""
     n_steps = len(cumulative) - 1
     j = int(x / resolution)
@@ -117,7 +117,7 @@ def step_of(x: float, cumulative: np.ndarray, index: np.ndarray, resolution: flo
 
 
 @numba.njit(cache=True)
-def _steps_of(x, cumulative, index, resolution):  # pragma: no cover
+def _steps_of(x, cumulative, index, resolution):
     out = np.empty(len(x), np.int64)
     for i in range(len(x)):
         out[i] = step_of(x[i], cumulative, index, resolution)

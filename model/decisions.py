@@ -65,8 +65,23 @@ def react(
 
 
 @numba.njit(cache=True)
-def _react(viewer, valence, outrage, users, t, outrage_effect, social_proof, norm_learning, fatigue,
-           max_actions, cross_amplify, attack_on, defend_on, novelty, rng):  # pragma: no cover  # fmt: skip
+def _react(
+    viewer,
+    valence,
+    outrage,
+    users,
+    t,
+    outrage_effect,
+    social_proof,
+    norm_learning,
+    fatigue,
+    max_actions,
+    cross_amplify,
+    attack_on,
+    defend_on,
+    novelty,
+    rng,
+):
     k = len(viewer)
     for i in range(k):
         v = viewer[i]
@@ -142,7 +157,7 @@ def new_post_attributes(
 
 
 @numba.njit(cache=True)
-def _new_posts(action, stance, parent_valence, parent_outrage, attack_outrage, defend_outrage, rng):  # pragma: no cover  # fmt: skip
+def _new_posts(action, stance, parent_valence, parent_outrage, attack_outrage, defend_outrage, rng):
     k = len(action)
     valence = np.empty(k, np.int8)
     words = np.empty(k, np.float32)

@@ -81,7 +81,7 @@ class Calendar:
 
 
 @numba.njit(cache=True)
-def _push(head, tail, count, nxt, used, pv, pp, ps, free, n_free, due, viewer, post, shown_at, start):  # pragma: no cover  # fmt: skip
+def _push(head, tail, count, nxt, used, pv, pp, ps, free, n_free, due, viewer, post, shown_at, start):
     """File items from ``start`` on; returns where it stopped (all done, or out of free blocks)."""
     n_steps = len(head)
     for i in range(start, len(due)):
@@ -112,7 +112,7 @@ def _push(head, tail, count, nxt, used, pv, pp, ps, free, n_free, due, viewer, p
 
 
 @numba.njit(cache=True)
-def _pop(step, head, tail, count, nxt, used, pv, pp, ps, free, n_free):  # pragma: no cover
+def _pop(step, head, tail, count, nxt, used, pv, pp, ps, free, n_free):
     k = count[step]
     viewer = np.empty(k, np.int32)
     post = np.empty(k, np.int64)
@@ -174,7 +174,23 @@ def fan_out(
 
 
 @numba.njit(cache=True)
-def _fan_out(indptr, indices, authors, posts, is_reply, reply_reach, skip_user, t, sessions, users, cumulative, index, resolution, rng, total):  # pragma: no cover  # fmt: skip
+def _fan_out(
+    indptr,
+    indices,
+    authors,
+    posts,
+    is_reply,
+    reply_reach,
+    skip_user,
+    t,
+    sessions,
+    users,
+    cumulative,
+    index,
+    resolution,
+    rng,
+    total,
+):
     due = np.empty(total, np.int32)
     viewer = np.empty(total, np.int32)
     post = np.empty(total, np.int64)

@@ -26,7 +26,7 @@ class WeightedSampler:
 
 
 @numba.njit(cache=True)
-def _draw(cumulative, guide, x):  # pragma: no cover
+def _draw(cumulative, guide, x):
     n = len(cumulative)
     out = np.empty(len(x), np.int32)
     width = cumulative[-1] / n
