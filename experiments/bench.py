@@ -5,11 +5,13 @@ Two measurements per network size, each in a fresh process so that peak memory i
 * **full model**: a 48 h #Buffy-like run (the ``buffy`` preset at that size, the target's
   followers scaled with it: 3,000 at 200,000 users, the largest hub at 10^6); wall time, peak
   resident memory, exposures (post-viewer pairs processed) per second;
-* **independent cascade, fixed coin flips**: each follower edge is kept with probability ``p``
-  once, then pileon (``independent_cascade`` preset at ``p = 1``), NDlib's
-  ``IndependentCascadesModel`` (threshold 1 on every edge) and a plain Mesa model with one Agent
-  per user run on the kept graph. All three must activate the same users, so they do the same
-  work: exposures = followers of every activated user. Ratios are exposures per second.
+* **independent cascade**, in pileon (``independent_cascade`` preset), NDlib's
+  ``IndependentCascadesModel`` (the probability set as threshold on every edge) and a plain Mesa
+  model with one Agent per user, on the same graph from the most-followed user, two ways:
+  *kept edges* (fixed coin flips: each edge kept with probability ``p`` once, then every tool at
+  probability 1, so all must activate the same users and do the same work) and *all edges* (the
+  whole graph at probability ``p`` per edge, as in BASELINES.md). Exposures = followers of every
+  activated user; ratios are exposures per second.
 
 pileon's compiled loops are loaded once per process before timing (a fraction of a second; on a
 fresh clone the first process also compiles them, about 10 s, and caches them on disk).
@@ -48,25 +50,31 @@ def run_benchmark(
         rows.append(full)
         say(_line(full))
         tools = ["pileon"] + [b for b in baselines if n <= baseline_max_users]
-        skipped = [b for b in baselines if n > baseline_max_users]
-        ic_rows = []
-        for tool in tools:
-            with ctx.Pool(1, maxtasksperchild=1) as pool:
-                row = pool.apply(_cascade, (tool, n, seed, ic_p))
-            ic_rows.append(row)
-            say(_line(row))
-        ref = ic_rows[0]
-        for row in ic_rows[1:]:
-            if row["activated"] != ref["activated"]:
-                say(f"  WARNING: {row['tool']} activated {row['activated']} users, pileon {ref['activated']}")
-            ratio = ref["exposures_per_s"] / row["exposures_per_s"]
-            row["pileon_speedup"] = ratio
-            say(f"  pileon / {row['tool']}: {ratio:,.0f}x exposures per second (run), "
-                f"{(row['setup_s'] + row['run_s']) / (ref['setup_s'] + ref['run_s']):,.0f}x end to end")  # fmt: skip
-        for b in skipped:
-            say(f"  {b}: skipped above --baseline-max-users {baseline_max_users:,}")
-        rows.extend(ic_rows)
+        for mode in ("flips", "edges"):
+            rows.extend(_compare(ctx, tools, mode, n, seed, ic_p, say))
+        for b in baselines:
+            if n > baseline_max_users:
+                say(f"  {b}: skipped above --baseline-max-users {baseline_max_users:,}")
     return pd.DataFrame(rows)
+
+
+def _compare(ctx: Any, tools: list[str], mode: str, n: int, seed: int, p: float, say: Callable[[str], None]) -> list:
+    """One cascade comparison: every tool in a fresh process, then the ratios against pileon."""
+    rows = []
+    for tool in tools:
+        with ctx.Pool(1, maxtasksperchild=1) as pool:
+            row = pool.apply(_cascade, (tool, mode, n, seed, p))
+        rows.append(row)
+        say(_line(row))
+    ref = rows[0]
+    for row in rows[1:]:
+        if mode == "flips" and row["activated"] != ref["activated"]:
+            say(f"  WARNING: {row['tool']} activated {row['activated']} users, pileon {ref['activated']}")
+        row["pileon_speedup"] = ref["exposures_per_s"] / row["exposures_per_s"]
+        end_to_end = (row["setup_s"] + row["run_s"]) / (ref["setup_s"] + ref["run_s"])
+        say(f"  pileon / {row['tool']}: {row['pileon_speedup']:,.0f}x exposures per second (run), "
+            f"{end_to_end:,.0f}x end to end")  # fmt: skip
+    return rows
 
 
 def _line(r: dict[str, Any]) -> str:
@@ -102,42 +110,51 @@ def _full_model(n: int, seed: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def kept_graph(n: int, seed: int, p: float) -> tuple[Network, int]:
-    """The generated graph at size ``n`` with each edge kept with probability ``p``, and its most-followed user."""
+def cascade_graph(n: int, seed: int, mode: str, p: float) -> tuple[Network, float, int]:
+    """The graph, per-edge probability and seed user of a cascade comparison.
+
+    ``flips``: each edge of the generated graph kept with probability ``p`` once, then run at
+    probability 1 (every tool must activate the same users); ``edges``: the whole generated graph
+    with probability ``p`` on every edge (activations differ by chance, exposures per second do not).
+    The seed is the most-followed user, the one pileon's preset picks.
+    """
     rng = np.random.default_rng(seed)
     full = Network.generate(buffy().replace(n_users=n).network, rng)
+    if mode == "edges":
+        return full, p, int(np.argmax(full.follower_counts()))
     followee = np.repeat(np.arange(full.n), full.follower_counts())
     keep = rng.random(full.n_edges) < p
     kept = Network.from_edges(full.indices[keep], followee[keep], full.n)
-    return kept, int(np.argmax(kept.follower_counts()))  # the user pileon's preset picks
+    return kept, 1.0, int(np.argmax(kept.follower_counts()))
 
 
-def _cascade(tool: str, n: int, seed: int, p: float) -> dict[str, Any]:
-    net, source = kept_graph(n, seed, p)
-    t0 = time.perf_counter()
+def _cascade(tool: str, mode: str, n: int, seed: int, p: float) -> dict[str, Any]:
+    net, prob, source = cascade_graph(n, seed, mode, p)
     if tool == "pileon":
         _warm_up()
-        t0 = time.perf_counter()
-        model = OutrageModel(independent_cascade(1.0).replace(horizon_hours=2.0), seed=seed, network=net)
+    t0 = time.perf_counter()
+    if tool == "pileon":
+        model = OutrageModel(independent_cascade(prob).replace(horizon_hours=4.0), seed=seed, network=net)
         assert model.target == source
         t1 = time.perf_counter()
         active = np.unique(model.run().events["user"])
     elif tool == "ndlib":
-        active, t1 = _ndlib(net, model_seed=seed, source=source)
+        active, t1 = _ndlib(net, prob, seed, source)
     elif tool == "mesa":
-        active, t1 = _mesa(net, seed=seed, source=source)
+        active, t1 = _mesa(net, prob, seed, source)
     else:
         raise ValueError(f"unknown tool {tool!r}")
     t2 = time.perf_counter()
-    exposures = int(net.follower_counts()[active].sum())
+    exposures = int(net.follower_counts()[active].sum())  # every activated user exposes all its followers
+    case = f"cascade, kept edges p={p:g}" if mode == "flips" else f"cascade, all edges p={p:g}"
     return {
-        "users": n, "case": f"indep. cascade p={p:g}", "tool": tool, "setup_s": t1 - t0, "run_s": t2 - t1,
+        "users": n, "case": case, "tool": tool, "setup_s": t1 - t0, "run_s": t2 - t1,
         "exposures": exposures, "exposures_per_s": exposures / (t2 - t1), "posts": len(active),
         "activated": len(active), "peak_rss_mb": _peak_rss_mb(),
     }  # fmt: skip
 
 
-def _ndlib(net: Network, model_seed: int, source: int) -> tuple[np.ndarray, float]:
+def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.ndarray, float]:
     import ndlib.models.epidemics as ep
     import ndlib.models.ModelConfig as mc  # noqa: N813
     import networkx as nx
@@ -150,18 +167,18 @@ def _ndlib(net: Network, model_seed: int, source: int) -> tuple[np.ndarray, floa
     cfg = mc.Configuration()
     cfg.add_model_initial_configuration("Infected", [source])
     for e in g.edges():  # NDlib silently uses 0.1 where an edge has no threshold (BASELINES.md)
-        cfg.add_edge_configuration("threshold", e, 1.0)
+        cfg.add_edge_configuration("threshold", e, p)
     model.set_initial_status(cfg)
     t1 = time.perf_counter()
     while True:
         it = model.iteration(node_status=False)
-        if it["status_delta"][1] == 0 and it["iteration"] > 0:
+        if it["iteration"] > 0 and it["node_count"][1] == 0:  # nobody left to spread
             break
     status = model.status
     return np.array(sorted(k for k, v in status.items() if v != 0)), t1
 
 
-def _mesa(net: Network, seed: int, source: int) -> tuple[np.ndarray, float]:
+def _mesa(net: Network, p: float, seed: int, source: int) -> tuple[np.ndarray, float]:
     import mesa
 
     class User(mesa.Agent):
@@ -173,7 +190,7 @@ def _mesa(net: Network, seed: int, source: int) -> tuple[np.ndarray, float]:
         def step(self) -> None:
             if self.state == 1:
                 for f in self.followers:
-                    if f.state == 0 and self.random.random() < 1.0:
+                    if f.state == 0 and self.random.random() < p:
                         f.state = 3  # activated this round, spreads next round
                 self.state = 2
 

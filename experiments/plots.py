@@ -44,8 +44,8 @@ def timeline_figure(
     if result.trend_step is not None:
         for a in (ax, ax2):
             a.axvline(result.clock(result.trend_step), color="#8172B3", linestyle=":", linewidth=1.2)
-        ax.annotate("trending", (result.clock(result.trend_step), 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(3, -12), textcoords="offset points", color="#8172B3", fontsize=9)  # fmt: skip
+        ax.annotate("case trends", (result.clock(result.trend_step), 0.02), xycoords=("data", "axes fraction"),
+                    xytext=(3, 0), textcoords="offset points", color="#8172B3", fontsize=8)  # fmt: skip
     if anchors:
         _mark_anchors(ax, ax2, result, anchors)
     ax.set_title(title or f"pileon run: {result.summary['total_posts']:,} posts, seed {result.seed}")
