@@ -7,7 +7,9 @@ Two measurements per network size, each in a fresh process so that peak memory i
   resident memory, exposures (post-viewer pairs processed) per second;
 * **independent cascade**, in pileon (``independent_cascade`` preset), NDlib's
   ``IndependentCascadesModel`` (the probability set as threshold on every edge) and a plain Mesa
-  model with one Agent per user, on the same graph from the most-followed user, two ways:
+  model with one Agent per user (``mesa``: CellAgents on Mesa's Network space, as Mesa's examples
+  do; ``mesa-lean``: Agents holding lists of their followers, no space), on the same graph from
+  the most-followed user, two ways:
   *kept edges* (fixed coin flips: each edge kept with probability ``p`` once, then every tool at
   probability 1, so all must activate the same users and do the same work) and *all edges* (the
   whole graph at probability ``p`` per edge, as in BASELINES.md). Exposures = followers of every
@@ -141,6 +143,8 @@ def _cascade(tool: str, mode: str, n: int, seed: int, p: float) -> dict[str, Any
     elif tool == "ndlib":
         active, t1 = _ndlib(net, prob, seed, source)
     elif tool == "mesa":
+        active, t1 = _mesa_space(net, prob, seed, source)
+    elif tool == "mesa-lean":
         active, t1 = _mesa(net, prob, seed, source)
     else:
         raise ValueError(f"unknown tool {tool!r}")
@@ -178,7 +182,54 @@ def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.nda
     return np.array(sorted(k for k, v in status.items() if v != 0)), t1
 
 
+def _mesa_space(net: Network, p: float, seed: int, source: int) -> tuple[np.ndarray, float]:
+    """Mesa as its examples write it (Virus on a Network): users are CellAgents on a Network space."""
+    import mesa
+    import networkx as nx
+    from mesa.discrete_space import CellAgent
+    from mesa.discrete_space import Network as NetworkSpace
+
+    class User(CellAgent):
+        def __init__(self, model: mesa.Model, cell: Any):
+            super().__init__(model)
+            self.cell = cell
+            self.state = 0  # 0 susceptible, 1 just activated, 2 done, 3 activated this round
+
+        def step(self) -> None:
+            if self.state == 1:
+                for other in self.cell.neighborhood.agents:  # followers: successors in the followee -> follower graph
+                    if other.state == 0 and self.random.random() < p:
+                        other.state = 3
+                self.state = 2
+
+    class Cascade(mesa.Model):
+        def __init__(self) -> None:
+            super().__init__(rng=seed)
+            g = nx.DiGraph()
+            g.add_nodes_from(range(net.n))
+            followee = np.repeat(np.arange(net.n), net.follower_counts())
+            g.add_edges_from(zip(followee.tolist(), net.indices.tolist(), strict=True))
+            self.space = NetworkSpace(g, layout=None, random=self.random)  # no layout: it is quadratic in N
+            self.users = [User(self, self.space._cells[i]) for i in range(net.n)]
+            self.users[source].state = 1
+
+        def step(self) -> None:
+            self.agents.do("step")
+            fresh = False
+            for a in self.agents:
+                if a.state == 3:
+                    a.state, fresh = 1, True
+            self.running = fresh
+
+    model = Cascade()
+    t1 = time.perf_counter()
+    while model.running:
+        model.step()
+    return np.array([i for i, a in enumerate(model.users) if a.state != 0]), t1
+
+
 def _mesa(net: Network, p: float, seed: int, source: int) -> tuple[np.ndarray, float]:
+    """Mesa written for speed: each Agent holds a list of its followers, no space."""
     import mesa
 
     class User(mesa.Agent):

@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--sizes", default="100000,1000000", help="comma-separated user counts (default: 100000,1000000)"
     )
-    bench.add_argument("--baselines", default="ndlib,mesa", help="baselines to run: ndlib, mesa, none")
+    bench.add_argument("--baselines", default="ndlib,mesa,mesa-lean",
+                       help="baselines to run, comma-separated: ndlib, mesa (Network space), mesa-lean, or none")  # fmt: skip
     bench.add_argument("--baseline-max-users", type=int, default=100_000,
                        help="skip baselines above this size (NDlib needs ~2 min and 8 GB at 10^6)")  # fmt: skip
     bench.add_argument("--ic-p", type=float, default=0.052,
@@ -202,9 +203,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
     baselines = [b for b in args.baselines.split(",") if b and b != "none"]
-    unknown = set(baselines) - {"ndlib", "mesa"}
+    unknown = set(baselines) - {"ndlib", "mesa", "mesa-lean"}
     if unknown:
-        raise UsageError(f"--baselines: unknown {', '.join(sorted(unknown))}; expected ndlib, mesa or none")
+        expected = "ndlib, mesa, mesa-lean or none"
+        raise UsageError(f"--baselines: unknown {', '.join(sorted(unknown))}; expected {expected}")
     if not 0.0 < args.ic_p <= 1.0:
         raise UsageError(f"--ic-p={args.ic_p}: expected a probability in (0, 1]")
     table = bench.run_benchmark(sizes, baselines, args.baseline_max_users, args.seed, print, ic_p=args.ic_p)
