@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sizes", default="100000,1000000", help="comma-separated user counts (default: 100000,1000000)"
     )
     bench.add_argument("--baselines", default="ndlib,mesa,mesa-lean",
-                       help="baselines to run, comma-separated: ndlib, mesa (Network space), mesa-lean, or none")  # fmt: skip
+                       help="comma-separated baselines: ndlib, mesa (Network space), mesa-lean, or none")  # fmt: skip
     bench.add_argument("--baseline-max-users", type=int, default=100_000,
                        help="skip baselines above this size (NDlib needs ~2 min and 8 GB at 10^6)")  # fmt: skip
     bench.add_argument("--ic-p", type=float, default=0.052,

@@ -43,24 +43,29 @@ def react(
     t: int,
     novelty: float,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Read and decide for the posts seen in step ``t``; see the module docstring.
 
     First every viewer adds what it saw to its counts (volume, hostile, supportive); then each
     item, in order, gets its action probabilities and one draw, skipping viewers who have already
     acted in this step or reached ``max_actions``.
 
+    The new posts' side and words: an attack is hostile with Poisson(``attack_outrage``) words, a
+    defence supportive with Poisson(``defend_outrage``); an amplification keeps the words and side
+    of what it amplifies, except that amplifying the seed post (a quote) takes the amplifier's side.
+
     Args:
         viewer: who saw each post; ``valence`` and ``outrage`` describe the posts seen.
         novelty: the novelty factor of the case at this step.
 
     Returns:
-        ``(item_index, action)`` of the items acted on, in item order.
+        ``(item_index, action, valence, words)`` of the items acted on (in item order) and of
+        the posts they make.
     """
     return _react(
         viewer, valence, outrage, pop.table, t,
         params.outrage_effect, params.social_proof, params.norm_learning, params.fatigue, params.max_actions,
-        params.cross_amplify, params.attack, params.defend, novelty, rng,
+        params.cross_amplify, params.attack, params.defend, params.attack_outrage, params.defend_outrage, novelty, rng,
     )  # fmt: skip
 
 
@@ -79,6 +84,8 @@ def _react(
     cross_amplify,
     attack_on,
     defend_on,
+    attack_outrage,
+    defend_outrage,
     novelty,
     rng,
 ):
@@ -92,6 +99,8 @@ def _react(
             users[v].supportive_seen += 1
     chosen = np.empty(k, np.int64)
     action = np.empty(k, np.int8)
+    new_valence = np.empty(k, np.int8)
+    words = np.empty(k, np.float32)
     n = 0
     for i in range(k):
         v = viewer[i]
@@ -123,55 +132,21 @@ def _react(
             total = 1.0
         u = rng.random()
         if u < p_amp:
-            a = AMPLIFY
+            action[n] = AMPLIFY
+            words[n] = outrage[i]
+            new_valence[n] = valence[i] if valence[i] != 0 else (s > 0) - (s < 0)
         elif u < p_amp + p_att:
-            a = ATTACK
+            action[n] = ATTACK
+            words[n] = rng.poisson(attack_outrage)
+            new_valence[n] = -1
         elif u < total:
-            a = DEFEND
+            action[n] = DEFEND
+            words[n] = rng.poisson(defend_outrage)
+            new_valence[n] = 1
         else:
             continue
         chosen[n] = i
-        action[n] = a
         n += 1
         users[v].acted = acted + 1
         users[v].acted_at = t
-    return chosen[:n], action[:n]
-
-
-def new_post_attributes(
-    params: DecisionParams,
-    action: np.ndarray,
-    author_stance: np.ndarray,
-    parent_valence: np.ndarray,
-    parent_outrage: np.ndarray,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Side (valence) and moral-emotional words of new posts.
-
-    An attack is hostile and draws Poisson(``attack_outrage``) words, a defence supportive with
-    Poisson(``defend_outrage``); an amplification keeps the words and side of what it amplifies,
-    except that amplifying the seed post (a quote) takes the amplifier's side.
-    """
-    return _new_posts(action, author_stance, parent_valence, parent_outrage, params.attack_outrage,
-                      params.defend_outrage, rng)  # fmt: skip
-
-
-@numba.njit(cache=True)
-def _new_posts(action, stance, parent_valence, parent_outrage, attack_outrage, defend_outrage, rng):
-    k = len(action)
-    valence = np.empty(k, np.int8)
-    words = np.empty(k, np.float32)
-    for i in range(k):
-        if action[i] == ATTACK:
-            valence[i] = -1
-            words[i] = rng.poisson(attack_outrage)
-        elif action[i] == DEFEND:
-            valence[i] = 1
-            words[i] = rng.poisson(defend_outrage)
-        else:
-            words[i] = parent_outrage[i]
-            if parent_valence[i] != 0:
-                valence[i] = parent_valence[i]
-            else:
-                valence[i] = (stance[i] > 0) - (stance[i] < 0)
-    return valence, words
+    return chosen[:n], action[:n], new_valence[:n], words[:n]

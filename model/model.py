@@ -12,7 +12,7 @@ import numpy as np
 
 from . import scenarios
 from .clock import Clock
-from .decisions import ACTIONS, ATTACK, SEED, new_post_attributes, react
+from .decisions import ACTIONS, ATTACK, SEED, react
 from .feed import Calendar, fan_out, still_visible
 from .network import Network
 from .params import Params
@@ -197,14 +197,12 @@ class OutrageModel(mesa.Model):
         P = self.params
         valence = self.log.valence[post]
         novelty = 2.0 ** (-t * P.step_minutes / 60.0 / P.novelty_halflife)
-        idx, action = react(P.decisions, self.population, viewer, valence, self.log.outrage[post],
-                            t, novelty, self.rng)  # fmt: skip
+        idx, action, new_valence, words = react(
+            P.decisions, self.population, viewer, valence, self.log.outrage[post], t, novelty, self.rng
+        )
         if len(idx) == 0:
             return
         author, parent = viewer[idx], post[idx]
-        new_valence, words = new_post_attributes(
-            P.decisions, action, self.population.stance[author], valence[idx], self.log.outrage[parent], self.rng
-        )
         ids = self.log.append(
             step=np.full(len(idx), t), user=author, action=action, parent=parent,
             depth=self.log.depth[parent] + 1, valence=new_valence, outrage=words,
