@@ -146,6 +146,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / f"{args.scenario}-seed{args.seed}"
     say = (lambda *_: None) if args.quiet else print
     say(f"pileon: {args.scenario} scenario, {network.n if network else params.n_users:,} users, seed {args.seed}")
+    if network is None and params.n_users >= 500_000:
+        say(f"  generating the follower graph ({params.n_users * params.mean_followers:,.0f} edges) ...")
     t0 = time.perf_counter()
     model = OutrageModel(params, seed=args.seed, network=network)
     t_build = time.perf_counter() - t0
