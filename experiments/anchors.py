@@ -95,7 +95,7 @@ def check_buffy(measures: dict[str, Any], anchors: dict[str, Anchor] | None = No
              f"by {onset.high} (hourly attacks at 10% of their peak)",
              measures["hostile_wave_onset_clock_time"] <= _h(onset.high)),
         _row("posts_about_case_by_interview",
-             f"{measures['posts_by_14h']} by 14:00, {measures['posts_by_19h']} by 19:00",
+             f"{measures['posts_by_14h']:,.0f} by 14:00, {measures['posts_by_19h']:,.0f} by 19:00",
              f">= {need:g} by the interview ({interview.low}-{interview.high})",
              measures["posts_by_19h"] >= need),
         _row("hostile_share_of_quoted_replies", round(float(measures["hostile_share"]), 3),

@@ -63,8 +63,8 @@ def _mark_anchors(ax: plt.Axes, ax2: plt.Axes, result: RunResult, anchors: dict[
         a = anchors["seed_post_clock_time"]
         for axis in (ax, ax2):
             axis.axvspan(at(a.low), at(a.high), **grey)
-        ax.annotate("seed post\n(observed window)", (at(a.low), 0.97), xycoords=("data", "axes fraction"),
-                    va="top", fontsize=8, color="#555555")  # fmt: skip
+        ax2.annotate("seed post\n(observed window)", (at(a.low), 0.95), xycoords=("data", "axes fraction"),
+                     va="top", fontsize=8, color="#555555")  # fmt: skip
     if "hostile_wave_onset_clock_time" in anchors:
         t = at(anchors["hostile_wave_onset_clock_time"].high)
         ax.axvline(t, color=PALETTE["attack"], linestyle="--", linewidth=1.2)
