@@ -2,7 +2,7 @@
 # pileon's quick start: sets up .venv (once, and again when pyproject.toml changes), then
 #   ./run.sh buffy [pileon run options]   runs the #Buffy scenario into runs/buffy/
 #   ./run.sh test  [pytest options]       runs the test suite
-#   ./run.sh bench [pileon bench options] runs the benchmark (installs NDlib for the baselines)
+#   ./run.sh bench [pileon bench options] runs the benchmark (NDlib comes with the test extras)
 #   ./run.sh pileon ARGS...               any pileon command inside the environment
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -45,7 +45,7 @@ cmd=${1:-}
 case "$cmd" in
   buffy)  setup test; exec .venv/bin/pileon run --scenario buffy --out runs/buffy "$@" ;;
   test)   setup test; exec .venv/bin/python -m pytest "$@" ;;
-  bench)  setup test,bench; exec .venv/bin/pileon bench "$@" ;;
+  bench)  setup test; exec .venv/bin/pileon bench "$@" ;;
   pileon) setup test; exec .venv/bin/pileon "$@" ;;
   *) echo "usage: ./run.sh buffy|test|bench|pileon [ARGS...]" >&2; exit 2 ;;
 esac

@@ -142,10 +142,8 @@ def _cascade(tool: str, mode: str, n: int, seed: int, p: float) -> dict[str, Any
         active = np.unique(model.run().events["user"])
     elif tool == "ndlib":
         active, t1 = _ndlib(net, prob, seed, source)
-    elif tool == "mesa":
-        active, t1 = _mesa_space(net, prob, seed, source)
-    elif tool == "mesa-lean":
-        active, t1 = _mesa(net, prob, seed, source)
+    elif tool in ("mesa", "mesa-lean"):
+        active, t1 = _mesa(net, prob, seed, source, space=tool == "mesa")
     else:
         raise ValueError(f"unknown tool {tool!r}")
     t2 = time.perf_counter()
@@ -182,22 +180,33 @@ def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.nda
     return np.array(sorted(k for k, v in status.items() if v != 0)), t1
 
 
-def _mesa_space(net: Network, p: float, seed: int, source: int) -> tuple[np.ndarray, float]:
-    """Mesa as its examples write it (Virus on a Network): users are CellAgents on a Network space."""
+def _mesa(net: Network, p: float, seed: int, source: int, space: bool) -> tuple[np.ndarray, float]:
+    """The independent cascade as a plain Mesa model, one Agent per user.
+
+    ``space``: as Mesa's examples write it (Virus on a Network), users are CellAgents on a
+    ``Network`` space and find their followers through the cell's neighbourhood; otherwise each
+    Agent holds a list of its followers (Mesa written for speed).
+
+    Returns:
+        The activated users, and the clock time at which set-up ended.
+    """
     import mesa
     import networkx as nx
     from mesa.discrete_space import CellAgent
     from mesa.discrete_space import Network as NetworkSpace
 
     class User(CellAgent):
-        def __init__(self, model: mesa.Model, cell: Any):
+        def __init__(self, model: mesa.Model):
             super().__init__(model)
-            self.cell = cell
-            self.state = 0  # 0 susceptible, 1 just activated, 2 done, 3 activated this round
+            self.state = 0  # 0 waiting, 1 spreads this round, 2 done, 3 activated this round
+            self.follower_list: list[User] = []
+
+        def followers(self) -> Any:
+            return self.cell.neighborhood.agents if space else self.follower_list
 
         def step(self) -> None:
             if self.state == 1:
-                for other in self.cell.neighborhood.agents:  # followers: successors in the followee -> follower graph
+                for other in self.followers():
                     if other.state == 0 and self.random.random() < p:
                         other.state = 3
                 self.state = 2
@@ -205,54 +214,19 @@ def _mesa_space(net: Network, p: float, seed: int, source: int) -> tuple[np.ndar
     class Cascade(mesa.Model):
         def __init__(self) -> None:
             super().__init__(rng=seed)
-            g = nx.DiGraph()
-            g.add_nodes_from(range(net.n))
-            followee = np.repeat(np.arange(net.n), net.follower_counts())
-            g.add_edges_from(zip(followee.tolist(), net.indices.tolist(), strict=True))
-            self.space = NetworkSpace(g, layout=None, random=self.random)  # no layout: it is quadratic in N
-            self.users = [User(self, self.space._cells[i]) for i in range(net.n)]
+            self.users = [User(self) for _ in range(net.n)]
+            if space:
+                g = nx.DiGraph()  # edges followee -> follower: a cell's neighbours are the followers
+                g.add_nodes_from(range(net.n))
+                followee = np.repeat(np.arange(net.n), net.follower_counts())
+                g.add_edges_from(zip(followee.tolist(), net.indices.tolist(), strict=True))
+                grid = NetworkSpace(g, layout=None, random=self.random)  # a layout costs O(N^2)
+                for i, user in enumerate(self.users):
+                    user.cell = grid._cells[i]
+            else:
+                for i, user in enumerate(self.users):
+                    user.follower_list = [self.users[f] for f in net.followers(i)]
             self.users[source].state = 1
-
-        def step(self) -> None:
-            self.agents.do("step")
-            fresh = False
-            for a in self.agents:
-                if a.state == 3:
-                    a.state, fresh = 1, True
-            self.running = fresh
-
-    model = Cascade()
-    t1 = time.perf_counter()
-    while model.running:
-        model.step()
-    return np.array([i for i, a in enumerate(model.users) if a.state != 0]), t1
-
-
-def _mesa(net: Network, p: float, seed: int, source: int) -> tuple[np.ndarray, float]:
-    """Mesa written for speed: each Agent holds a list of its followers, no space."""
-    import mesa
-
-    class User(mesa.Agent):
-        def __init__(self, model: mesa.Model):
-            super().__init__(model)
-            self.state = 0  # 0 susceptible, 1 just activated, 2 done
-            self.followers: list[User] = []
-
-        def step(self) -> None:
-            if self.state == 1:
-                for f in self.followers:
-                    if f.state == 0 and self.random.random() < p:
-                        f.state = 3  # activated this round, spreads next round
-                self.state = 2
-
-    class Cascade(mesa.Model):
-        def __init__(self) -> None:
-            super().__init__(rng=seed)
-            users = [User(self) for _ in range(net.n)]
-            for u in range(net.n):
-                users[u].followers = [users[f] for f in net.followers(u)]
-            users[source].state = 1
-            self.users = users
 
         def step(self) -> None:
             self.agents.do("step")
