@@ -41,7 +41,8 @@ class OutrageModel(mesa.Model):
 
     Args:
         params: all parameters; defaults to ``Params()`` or the named ``preset``.
-        seed: seed of the run's single ``numpy.random.Generator`` (``self.rng``).
+        seed: seed of the run's single ``numpy.random.Generator`` (``self.rng``); None draws one
+            from the operating system and records it in ``self.seed`` and the results.
         network: a follower graph to use instead of generating one (``n_users`` then follows it).
         preset: name of a scenario in :mod:`model.scenarios` (e.g. ``"buffy"``) used as the base.
         **overrides: flat parameter names to change, e.g. ``n_users=10_000``; unknown names are
@@ -57,6 +58,8 @@ class OutrageModel(mesa.Model):
         preset: str | None = None,
         **overrides: Any,
     ):
+        if seed is None:  # draw one from the OS, so that the run's record can reproduce it
+            seed = int(np.random.SeedSequence().entropy % 2**63)
         super().__init__(rng=seed)
         base = params if params is not None else (scenarios.get(preset) if preset else Params())
         if network is not None:

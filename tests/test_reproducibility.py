@@ -34,3 +34,10 @@ def test_network_and_population_come_from_the_model_rng():
     assert np.array_equal(m1.network.indices, m2.network.indices)
     assert np.array_equal(m1.population.stance, m2.population.stance)
     assert not np.array_equal(OutrageModel(SMALL, seed=6).population.stance, m1.population.stance)
+
+
+def test_a_run_without_a_seed_records_one_that_reproduces_it():
+    a = OutrageModel(SMALL.replace(horizon_hours=3)).run()
+    assert isinstance(a.seed, int)
+    b = OutrageModel(SMALL.replace(horizon_hours=3), seed=a.seed).run()
+    assert np.array_equal(a.counts, b.counts) and a.summary == b.summary
