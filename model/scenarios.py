@@ -45,9 +45,31 @@ def independent_cascade(p: float = 0.05) -> Params:
     )
 
 
+def rumour() -> Params:
+    """A retweet cascade of a widely followed source, as in Twitter15/16: no pile-on channel.
+
+    50,000 users; the source may have up to 30% of them as followers; no trending channel;
+    2.5 hours. The values ``pileon calibrate`` fits start from these (docs/model.md).
+    """
+    return Params().replace(
+        n_users=50_000,
+        max_follower_fraction=0.3,
+        target_followers=1000,
+        hostile_fraction=0.2,
+        supportive_fraction=0.4,
+        amplify_prob=0.05,
+        reply_prob=0.005,
+        trend_max_share=0.0,
+        visibility_halflife=60.0,
+        novelty_halflife=2.0,
+        horizon_hours=2.5,
+    )
+
+
 SCENARIOS: dict[str, Callable[[], Params]] = {
     "default": Params,
     "buffy": buffy,
+    "rumour": rumour,
     "independent_cascade": independent_cascade,
 }
 

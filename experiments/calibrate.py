@@ -1,0 +1,293 @@
+"""Calibrating the model to observed cascades by approximate Bayesian computation (ABC).
+
+A documented subset of parameters (``PRIORS``: each with bounds, sampled on a log scale) is
+explored in two rounds: a scrambled Sobol design over the box (``scipy.stats.qmc``), simulated
+once into a reference table that serves any number of cascades and any shorter window, then a
+refinement round drawn around the best points for the cascades at hand. Each point is simulated
+with a few seeded replicates on one follower graph, and its distance to the data is the mean NRMSE
+of the median scale, depth and breadth curves (``experiments.compare``). The posterior is the
+best ``accept`` share of all points (ABC rejection with a quantile threshold); the reported
+intervals are its 5th and 95th percentiles, the fitted values its point of least distance.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from model import Network, OutrageModel, Params
+from model.scenarios import rumour
+
+from .compare import BIN, CURVES, WINDOW, Comparison, curves
+from .observed import Cascade
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A fitted parameter: its model name and bounds (sampled uniformly on a log scale)."""
+
+    name: str
+    low: float
+    high: float
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Map [0, 1] to the bounds, log-uniformly."""
+        return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
+
+    def to_unit(self, x: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`from_unit`."""
+        return (np.log(x) - np.log(self.low)) / (np.log(self.high) - np.log(self.low))
+
+
+PRIORS = (
+    Prior("target_followers", 20.0, 15000.0),  # the source's direct audience
+    Prior("amplify_prob", 0.002, 0.5),  # how readily a viewer shares
+    Prior("sessions_per_day", 1.0, 300.0),  # how soon followers look
+    Prior("visibility_halflife", 5.0, 1000.0),  # minutes a post stays in feeds
+    Prior("novelty_halflife", 0.2, 48.0),  # hours over which interest in the story fades
+)
+
+
+@dataclass
+class Simulator:
+    """Simulates cascades from parameter values on one follower graph (built once)."""
+
+    base: Params = field(default_factory=rumour)
+    graph_seed: int = 0
+    _network: Network | None = field(default=None, repr=False)
+
+    @property
+    def network(self) -> Network:
+        """The follower graph, generated on first use."""
+        if self._network is None:
+            self._network = Network.generate(self.base.network, np.random.default_rng(self.graph_seed))
+        return self._network
+
+    def run(self, values: dict[str, float], seeds: Sequence[int], horizon_minutes: float) -> list[Cascade]:
+        """One simulated cascade per seed, to ``horizon_minutes``."""
+        fields = Params.names()
+        values = {k: round(v) if fields[k].type == "int" else v for k, v in values.items()}
+        params = self.base.replace(horizon_hours=horizon_minutes / 60.0, **values)
+        return [
+            Cascade.from_result(OutrageModel(params, seed=int(s), network=self.network).run(), f"sim-{s}")
+            for s in seeds
+        ]
+
+
+def median_curves(simulated: list[Cascade], window: float, bin_minutes: float) -> np.ndarray:
+    """Median over replicates of the (scale, depth, breadth) curves: an array (bins, 3)."""
+    stack = np.stack([curves(s, window, bin_minutes)[list(CURVES)].to_numpy(float) for s in simulated])
+    return np.median(stack, axis=0)
+
+
+def distances(observed: list[np.ndarray], simulated: np.ndarray) -> np.ndarray:
+    """Mean NRMSE over curves and observed cascades, for each point.
+
+    Args:
+        observed: per cascade, its curves as an array (bins, 3).
+        simulated: median curves of each point, (points, bins, 3); only the first bins (as many
+            as the observed arrays have) are used.
+    """
+    out = np.zeros(len(simulated))
+    for obs in observed:
+        sim = simulated[:, : len(obs), :]
+        rmse = np.sqrt(np.mean((sim - obs[None]) ** 2, axis=1))  # (points, 3)
+        out += np.mean(rmse / np.maximum(obs.max(axis=0), 1e-12), axis=1)
+    return out / len(observed)
+
+
+@dataclass
+class ReferenceTable:
+    """Simulated median curves at a design of points: simulated once, compared with any cascade
+    (ABC with a reference table). A fit over a shorter window uses the first bins of the curves."""
+
+    priors: tuple[Prior, ...]
+    unit: np.ndarray  # (points, parameters) in [0, 1]
+    curves: np.ndarray  # (points, bins, 3)
+    window: float
+    bin_minutes: float
+
+    def values(self, k: int) -> dict[str, float]:
+        """Parameter values of point ``k``."""
+        return {p.name: float(p.from_unit(self.unit[k, i])) for i, p in enumerate(self.priors)}
+
+    @classmethod
+    def build(
+        cls,
+        simulator: Simulator,
+        priors: Sequence[Prior] = PRIORS,
+        points: int = 256,
+        replicates: int = 3,
+        window: float = WINDOW,
+        bin_minutes: float = BIN,
+        seed: int = 0,
+        workers: int = 1,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ReferenceTable:
+        """Simulate ``replicates`` runs at each of ``points`` scrambled-Sobol points."""
+        _check_priors(priors)
+        unit = qmc.Sobol(len(priors), scramble=True, seed=np.random.default_rng(seed)).random(points)
+        task = _Task(simulator, [seed * 1000 + i for i in range(replicates)], window, bin_minutes)
+        values = [{p.name: float(p.from_unit(u[i])) for i, p in enumerate(priors)} for u in unit]
+        return cls(tuple(priors), unit, np.stack(_map(task, values, workers, progress, 0, points)), window, bin_minutes)
+
+
+def _check_priors(priors: Sequence[Prior]) -> None:
+    for p in priors:
+        Params.owner(p.name)  # unknown names fail here, before any work
+        if not 0 < p.low < p.high:
+            raise ValueError(f"prior {p.name}: expected 0 < low < high, got {p.low}, {p.high}")
+
+
+@dataclass
+class Calibration:
+    """The result of :func:`calibrate`."""
+
+    priors: tuple[Prior, ...]
+    evaluations: pd.DataFrame  # every point: parameter values, round, distance
+    accept: float
+    best: dict[str, float]
+    comparisons: list[Comparison]  # each observed cascade against replicates at the best point
+    window: float
+
+    @property
+    def posterior(self) -> pd.DataFrame:
+        """The accepted points (best ``accept`` share by distance)."""
+        k = max(3, int(np.ceil(self.accept * len(self.evaluations))))
+        return self.evaluations.nsmallest(k, "distance")
+
+    def intervals(self) -> pd.DataFrame:
+        """Per parameter: fitted value, posterior median, and 5%-95% interval."""
+        post = self.posterior
+        return pd.DataFrame(
+            [
+                {"parameter": p.name, "fitted": self.best[p.name], "median": post[p.name].median(),
+                 "low": post[p.name].quantile(0.05), "high": post[p.name].quantile(0.95),
+                 "prior_low": p.low, "prior_high": p.high}
+                for p in self.priors
+            ]
+        )  # fmt: skip
+
+    def metrics(self) -> pd.DataFrame:
+        """Per observed cascade: NRMSE of each curve and the other comparison metrics."""
+        return pd.DataFrame([{"cascade": c.observed.name, **c.metrics()} for c in self.comparisons])
+
+
+def calibrate(
+    observed: list[Cascade],
+    simulator: Simulator | None = None,
+    table: ReferenceTable | None = None,
+    priors: Sequence[Prior] = PRIORS,
+    samples: int = 256,
+    refine: int = 64,
+    replicates: int = 3,
+    accept: float = 0.1,
+    window: float = WINDOW,
+    bin_minutes: float = BIN,
+    final_replicates: int = 10,
+    workers: int = 1,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> Calibration:
+    """Fit ``priors`` to one or many observed cascades (see the module docstring).
+
+    Args:
+        table: a reference table to use as the first round (its priors are used); without one,
+            a table of ``samples`` points is simulated first.
+        refine: points of the refinement round, simulated for these cascades.
+        replicates: seeded simulations per point (the same seeds for every point).
+        workers: local processes (1: in this process).
+        progress: called as ``progress(done, total)`` after each simulated point.
+    """
+    if not observed:
+        raise ValueError("calibrate needs at least one observed cascade")
+    simulator = simulator or Simulator()
+    total = (0 if table else samples) + refine
+    if table is None:
+        table = ReferenceTable.build(simulator, priors, samples, replicates, window, bin_minutes, seed, workers,
+                                     progress)  # fmt: skip
+    elif window > table.window + 1e-9 or abs(bin_minutes - table.bin_minutes) > 1e-9:
+        raise ValueError(f"the reference table covers {table.window:g} min in {table.bin_minutes:g}-min bins; "
+                         f"cannot fit a {window:g}-min window in {bin_minutes:g}-min bins")  # fmt: skip
+    priors = table.priors
+    obs = [curves(c, window, bin_minutes)[list(CURVES)].to_numpy(float) for c in observed]
+    unit = table.unit
+    dist = distances(obs, table.curves)
+    rounds = np.ones(len(unit), int)
+    if refine > 0:
+        rng = np.random.default_rng(seed + 1)
+        top = unit[np.argsort(dist)[: max(3, len(unit) // 16)]]
+        centre, spread = top.mean(axis=0), np.maximum(top.std(axis=0), 0.02)
+        more = np.clip(centre + spread * rng.standard_normal((refine, len(priors))), 0.0, 1.0)
+        task = _Task(simulator, [seed * 1000 + i for i in range(replicates)], window, bin_minutes)
+        values = [{p.name: float(p.from_unit(u[i])) for i, p in enumerate(priors)} for u in more]
+        more_curves = np.stack(_map(task, values, workers, progress, total - refine, total))
+        unit = np.vstack((unit, more))
+        dist = np.concatenate((dist, distances(obs, more_curves)))
+        rounds = np.concatenate((rounds, np.full(refine, 2)))
+    evaluations = pd.DataFrame({p.name: p.from_unit(unit[:, i]) for i, p in enumerate(priors)})
+    evaluations["round"] = rounds
+    evaluations["distance"] = dist
+    best_k = int(np.argmin(dist))
+    best = {p.name: float(p.from_unit(unit[best_k, i])) for i, p in enumerate(priors)}
+    final = simulator.run(best, [seed * 1000 + 500 + i for i in range(final_replicates)], window)
+    comparisons = [Comparison(c, final, window, bin_minutes) for c in observed]
+    return Calibration(tuple(priors), evaluations, accept, best, comparisons, window)
+
+
+@dataclass
+class _Task:
+    """Median curves of seeded replicates at one point."""
+
+    simulator: Simulator
+    seeds: list[int]
+    window: float
+    bin_minutes: float
+
+    def __call__(self, values: dict[str, float]) -> np.ndarray:
+        return median_curves(self.simulator.run(values, self.seeds, self.window), self.window, self.bin_minutes)
+
+
+_WORKER_TASK: _Task | None = None
+
+
+def _init_worker(task: _Task) -> None:
+    global _WORKER_TASK
+    _WORKER_TASK = task
+
+
+def _in_worker(values: dict[str, float]) -> np.ndarray:
+    assert _WORKER_TASK is not None
+    return _WORKER_TASK(values)
+
+
+def _map(
+    task: _Task,
+    points: list[dict[str, float]],
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+    done: int,
+    total: int,
+) -> list[np.ndarray]:
+    """``task`` at every point, in order, on ``workers`` local processes."""
+    results: list[np.ndarray] = []
+    if workers <= 1:
+        for values in points:
+            results.append(task(values))
+            if progress:
+                progress(done + len(results), total)
+        return results
+    task.simulator.network  # noqa: B018 - build the graph here once; workers receive it ready
+    chunk = max(1, len(points) // (8 * workers))
+    with mp.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(task,)) as pool:
+        for r in pool.imap(_in_worker, points, chunksize=chunk):
+            results.append(r)
+            if progress:
+                progress(done + len(results), total)
+    return results
