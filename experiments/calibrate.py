@@ -13,9 +13,9 @@ intervals are its 5th and 95th percentiles, the fitted values its point of least
 from __future__ import annotations
 
 import multiprocessing as mp
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -132,7 +132,9 @@ class ReferenceTable:
     ) -> ReferenceTable:
         """Simulate ``replicates`` runs at each of ``points`` scrambled-Sobol points."""
         _check_priors(priors)
-        unit = qmc.Sobol(len(priors), scramble=True, seed=np.random.default_rng(seed)).random(points)
+        with warnings.catch_warnings():  # Sobol balance is best at powers of 2; any count is valid
+            warnings.simplefilter("ignore", UserWarning)
+            unit = qmc.Sobol(len(priors), scramble=True, seed=np.random.default_rng(seed)).random(points)
         task = _Task(simulator, [seed * 1000 + i for i in range(replicates)], window, bin_minutes)
         values = [{p.name: float(p.from_unit(u[i])) for i, p in enumerate(priors)} for u in unit]
         return cls(tuple(priors), unit, np.stack(_map(task, values, workers, progress, 0, points)), window, bin_minutes)

@@ -10,11 +10,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from model import OutrageModel, Params
 from model.network import Network
 from model.params import unknown_name_message
 from model.scenarios import SCENARIOS
 from model.scenarios import get as get_scenario
+
+from .observed import FORMATS
 
 
 class UsageError(Exception):
@@ -62,6 +67,65 @@ def build_parser() -> argparse.ArgumentParser:
     ps = sub.add_parser("params", help="list every model parameter with its default, unit and range")
     ps.add_argument("--scenario", default="default", help="show this scenario's values (default: default)")
     ps.set_defaults(func=cmd_params)
+
+    obs_help = "observed cascades: a Twitter15/16 folder or tree file, a RumourEval CSV, a PHEME file or a CSV"
+    cmp = sub.add_parser(
+        "compare",
+        help="compare observed cascades with simulated replicates (curves, NRMSE, timing)",
+        description="Simulates replicates of a scenario (or a parameter file) and compares them with each "
+        "observed cascade: NRMSE of the scale, depth and maximum-breadth curves over the window, KS distance "
+        "of post times, final size ratio, peak time error, half-life, attack share. Writes OUT/comparison.csv "
+        "and one figure per cascade.",
+    )
+    cmp.add_argument("observed", type=Path, help=obs_help)
+    cmp.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: guessed)")
+    cmp.add_argument("--scenario", default="rumour", help=f"parameter preset: {', '.join(SCENARIOS)} (default: rumour)")
+    cmp.add_argument("--params", type=Path, metavar="FILE", help="TOML file of parameter values (flat keys)")
+    cmp.add_argument("--replicates", type=int, default=20, help="simulated runs (default: 20)")
+    cmp.add_argument("--window", type=float, default=150.0, help="minutes compared (default: 150)")
+    cmp.add_argument("--limit", type=int, default=None, help="at most this many cascades")
+    cmp.add_argument("--seed", type=int, default=0)
+    cmp.add_argument("--out", type=Path, default=Path("runs/compare"), help="output folder (default: runs/compare)")
+    cmp.set_defaults(func=cmd_compare)
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the model to observed cascades (ABC) and report values with intervals",
+        description="Fits target_followers, amplify_prob, sessions_per_day, visibility_halflife and "
+        "novelty_halflife (experiments/calibrate.py: PRIORS) of the rumour scenario to the observed cascades "
+        "jointly, by ABC: a Sobol design simulated once, a refinement round, the best --accept share as the "
+        "posterior. Writes OUT/intervals.csv, OUT/evaluations.csv, OUT/metrics.csv and a figure per cascade.",
+    )
+    cal.add_argument("observed", type=Path, help=obs_help)
+    cal.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: guessed)")
+    cal.add_argument("--points", type=int, default=256, help="points of the Sobol design (default: 256)")
+    cal.add_argument("--refine", type=int, default=64, help="points of the refinement round (default: 64)")
+    cal.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
+    cal.add_argument("--accept", type=float, default=0.1, help="share of points accepted (default: 0.1)")
+    cal.add_argument("--window", type=float, default=150.0, help="minutes fitted (default: 150)")
+    cal.add_argument("--limit", type=int, default=None, help="at most this many cascades")
+    cal.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
+    cal.add_argument("--seed", type=int, default=0)
+    cal.add_argument("--out", type=Path, default=Path("runs/calibrate"), help="output folder (default: runs/calibrate)")
+    cal.set_defaults(func=cmd_calibrate)
+
+    val = sub.add_parser(
+        "validate",
+        help="calibrate and forecast every Twitter15/16 cascade of a folder; table and figures",
+        description="For every tree of FOLDER (Twitter15/16 layout): NRMSE of scale, depth and breadth over "
+        "the first 150 minutes after calibration, and the first-hour forecast of the 72-hour size by pileon "
+        "and by a Hawkes process. Writes OUT/validation.csv (one row per cascade, written as each finishes: "
+        "a rerun resumes), OUT/nrmse.png, OUT/forecast.png and OUT/cascades/*.png.",
+    )
+    val.add_argument("folder", type=Path, help="a Twitter15/16 folder (tree/ and label.txt, or folders of them)")
+    val.add_argument("--out", type=Path, required=True, help="output folder")
+    val.add_argument("--limit", type=int, default=None, help="at most this many cascades (in file order)")
+    val.add_argument("--points", type=int, default=256, help="points of the reference table (default: 256)")
+    val.add_argument("--refine", type=int, default=64, help="refinement points per cascade (default: 64)")
+    val.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
+    val.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
+    val.add_argument("--no-figures", action="store_true", help="skip the per-cascade and aggregate figures")
+    val.set_defaults(func=cmd_validate)
 
     bench = sub.add_parser(
         "bench",
@@ -196,6 +260,117 @@ def cmd_params(args: argparse.Namespace) -> int:
         lo, hi = f.metadata["range"]
         rng = "" if f.type == "bool" else f" in [{lo}, {hi}]"
         print(f"{name:24s} {values[name]!s:>10}  {f.metadata['unit']:>22}{rng}  {f.metadata['help']}")
+    return 0
+
+
+def _load(path: Path, fmt: str, limit: int | None) -> list:
+    from .observed import load
+
+    cascades = load(path, fmt)[:limit] if limit else load(path, fmt)
+    if not cascades:
+        raise UsageError(f"{path}: no cascades found")
+    return cascades
+
+
+def _bar(desc: str, total: int, quiet: bool = False) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="run", delay=1.0, disable=quiet, leave=False)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``pileon compare``."""
+    from . import plots
+    from .compare import Comparison
+    from .observed import Cascade
+
+    cascades = _load(args.observed, args.format, args.limit)
+    params = get_scenario(args.scenario)
+    if args.params:
+        params = _replace(params, read_params_file(args.params), str(args.params))
+    params = params.replace(horizon_hours=args.window / 60.0)
+    network = Network.generate(params.network, np.random.default_rng(args.seed))
+    bar = _bar("simulating", args.replicates)
+    sims = []
+    for i in range(args.replicates):
+        sims.append(Cascade.from_result(OutrageModel(params, seed=args.seed * 1000 + i, network=network).run()))
+        bar.update()
+    bar.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for c in cascades:
+        cmp = Comparison(c, sims, window=args.window)
+        rows.append({"cascade": c.name, "posts": len(c), **cmp.metrics()})
+        plots.save(plots.comparison_figure(cmp), args.out / f"{c.name}.png")
+    table = pd.DataFrame(rows)
+    table.to_csv(args.out / "comparison.csv", index=False)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.round(3).to_string(index=False))
+    print(f"wrote {args.out / 'comparison.csv'} and {len(rows)} figure(s) in {args.out}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``pileon calibrate``."""
+    from . import plots
+    from .calibrate import ReferenceTable, Simulator, calibrate
+
+    cascades = _load(args.observed, args.format, args.limit)
+    if not 0 < args.accept <= 1:
+        raise UsageError(f"--accept={args.accept}: expected a share in (0, 1]")
+    sim = Simulator(graph_seed=args.seed)
+    bar = _bar("reference table", args.points)
+    table = ReferenceTable.build(sim, points=args.points, replicates=args.replicates, window=args.window,
+                                 seed=args.seed, workers=args.workers,
+                                 progress=lambda done, total: bar.update(done - bar.n))  # fmt: skip
+    bar.close()
+    bar = _bar("refining", args.refine)
+    cal = calibrate(cascades, sim, table=table, refine=args.refine, replicates=args.replicates, accept=args.accept,
+                    window=args.window, workers=args.workers, seed=args.seed,
+                    progress=lambda done, total: bar.update(done - bar.n))  # fmt: skip
+    bar.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    intervals, metrics = cal.intervals(), cal.metrics()
+    intervals.to_csv(args.out / "intervals.csv", index=False)
+    cal.evaluations.to_csv(args.out / "evaluations.csv", index=False)
+    metrics.to_csv(args.out / "metrics.csv", index=False)
+    for cmp in cal.comparisons:
+        plots.save(
+            plots.comparison_figure(cmp, f"{cmp.observed.name}: calibrated"), args.out / f"{cmp.observed.name}.png"
+        )
+    print(f"fitted to {len(cascades)} cascade(s); values with the 5%-95% interval of the ABC posterior:")
+    print(intervals[["parameter", "fitted", "median", "low", "high"]].to_string(index=False, float_format="%.4g"))
+    print(
+        metrics[["cascade", "nrmse_scale", "nrmse_depth", "nrmse_breadth"]].to_string(index=False, float_format="%.3f")
+    )
+    print(f"wrote intervals.csv, evaluations.csv, metrics.csv and figures in {args.out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``pileon validate``."""
+    from .observed import read_twitter_folder
+    from .validate import run_validation, summarize
+
+    cascades = read_twitter_folder(args.folder, limit=args.limit)
+    if not cascades:
+        raise UsageError(f"{args.folder}: no cascades found")
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.setdefault(stage, _bar(stage, total))
+        bar.update(done - bar.n)
+
+    t0 = time.perf_counter()
+    result = run_validation(cascades, args.out, points=args.points, replicates=args.replicates, refine=args.refine,
+                            workers=args.workers, figures=not args.no_figures, progress=progress)  # fmt: skip
+    for bar in bars.values():
+        bar.close()
+    medians = summarize(result)
+    print(f"validated {medians.pop('cascades')} cascades in {time.perf_counter() - t0:.0f} s; medians:")
+    for k, v in medians.items():
+        print(f"  {k:24s} {v:.3f}")
+    print(f"wrote {args.out / 'validation.csv'}, nrmse.png, forecast.png and cascades/*.png")
     return 0
 
 

@@ -402,3 +402,47 @@ def _parse_times(col: pd.Series, path: Path, name: str, unit: str) -> np.ndarray
         return ((stamps - stamps.min()).dt.total_seconds() / 60.0).to_numpy(float)
     i = int(np.flatnonzero(numbers.isna().to_numpy())[0]) if len(bad) == len(col) else int(bad[0])
     raise ValueError(f"{path}, line {i + 2}, column {name!r}: {col.iloc[i]!r} is neither a number nor a timestamp")
+
+
+# -- any of the above -------------------------------------------------------------------------------
+
+FORMATS = ("auto", "twitter", "rumoureval", "pheme", "csv")
+
+
+def load(path: str | Path, fmt: str = "auto") -> list[Cascade]:
+    """Cascades from a file or folder in any supported format (``auto``: guessed from the layout).
+
+    ``twitter``: a Twitter15/16 folder (``tree/`` and ``label.txt``, or folders of them) or one
+    tree file; ``rumoureval``: a threads CSV; ``pheme``: a seqhawkes story file; ``csv``: a
+    generic CSV with a ``minutes`` column (see :func:`read_csv`).
+    """
+    path = Path(path)
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    if fmt == "auto":
+        fmt = _guess(path)
+    if fmt == "twitter":
+        return read_twitter_folder(path) if path.is_dir() else [read_twitter_tree(path)]
+    if path.is_dir():
+        raise ValueError(f"{path}: a folder, but format {fmt} reads one file")
+    if fmt == "rumoureval":
+        return read_rumoureval(path)
+    if fmt == "pheme":
+        return read_pheme(path)
+    return [read_csv(path)]
+
+
+def _guess(path: Path) -> str:
+    if path.is_dir():
+        return "twitter"
+    with path.open(encoding="utf-8") as fh:
+        first = fh.readline()
+    if first.startswith("['ROOT'") or _TREE_LINE.match(first.strip()):
+        return "twitter"
+    if first.strip() == ",".join(_THREAD_COLUMNS):
+        return "rumoureval"
+    if "\t" in first:
+        return "pheme"
+    return "csv"

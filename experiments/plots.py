@@ -7,11 +7,14 @@ from pathlib import Path
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import seaborn as sns
 
 from model.results import RunResult
 
 from .anchors import Anchor, _h
+from .compare import CURVES, Comparison
 
 PALETTE = {"seed_post": "#444444", "amplify": "#4C72B0", "attack": "#C44E52", "defend": "#55A868"}
 
@@ -85,3 +88,72 @@ def save(fig: plt.Figure, path: str | Path) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def comparison_figure(cmp: Comparison, title: str | None = None) -> plt.Figure:
+    """Observed scale, depth and maximum breadth against the simulated median and 90% band."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    obs = cmp.observed_curves().melt("minutes", list(CURVES), "curve")
+    band = cmp.band()
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+    metrics = cmp.metrics()
+    for ax, curve in zip(axes, CURVES, strict=True):
+        b = band[band.curve == curve]
+        ax.fill_between(
+            b["minutes"], b["low"], b["high"], color="#4C72B0", alpha=0.2, linewidth=0, label="simulated 90%"
+        )
+        ax.plot(b["minutes"], b["median"], color="#4C72B0", linewidth=1.8, label="simulated median")
+        o = obs[obs.curve == curve]
+        ax.plot(o["minutes"], o["value"], color="#C44E52", linewidth=1.8, label="observed")
+        ax.set_title(f"{curve}  (NRMSE {metrics['nrmse_' + curve]:.2f})")
+        ax.set_xlabel("minutes after the source post")
+    axes[0].set_ylabel("participants / depth / posts at one depth")
+    axes[0].legend(loc="upper left", fontsize=8)
+    fig.suptitle(title or f"cascade {cmp.observed.name}")
+    return fig
+
+
+def validation_nrmse_figure(result: pd.DataFrame) -> plt.Figure:
+    """NRMSE of scale, depth and maximum breadth per cascade, with the OASIS level and our target."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    long = result.melt("cascade", ["nrmse_scale", "nrmse_depth", "nrmse_breadth"], "curve", "NRMSE")
+    long["curve"] = long["curve"].str.removeprefix("nrmse_")
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    sns.boxplot(data=long, x="curve", y="NRMSE", color="#DDDDDD", showfliers=False, ax=ax)
+    sns.stripplot(data=long, x="curve", y="NRMSE", color="#4C72B0", alpha=0.5, size=3, ax=ax)
+    ax.axhline(0.30, color="#C44E52", linestyle="--", linewidth=1.2)
+    ax.axhline(0.20, color="#55A868", linestyle=":", linewidth=1.2)
+    ax.text(2.45, 0.305, "OASIS ~0.30", color="#C44E52", fontsize=8, ha="right", va="bottom")
+    ax.text(2.45, 0.205, "target 0.20", color="#55A868", fontsize=8, ha="right", va="bottom")
+    med = long.groupby("curve")["NRMSE"].median()
+    ax.set_title("first 150 minutes, per cascade; medians: "
+                 + ", ".join(f"{k} {med[k]:.2f}" for k in ("scale", "depth", "breadth")))  # fmt: skip
+    return fig
+
+
+def validation_forecast_figure(result: pd.DataFrame) -> plt.Figure:
+    """First-hour forecast errors of pileon and the Hawkes baseline, side by side and paired."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
+    long = result.melt("cascade", ["forecast_error", "forecast_error_hawkes"], "model", "relative error")
+    long["model"] = long["model"].map({"forecast_error": "pileon", "forecast_error_hawkes": "Hawkes"})
+    long = long.dropna()
+    sns.boxplot(data=long, x="model", y="relative error", color="#DDDDDD", showfliers=False, ax=ax)
+    sns.stripplot(data=long, x="model", y="relative error", hue="model", palette=["#4C72B0", "#DD8452"],
+                  alpha=0.5, size=3, legend=False, ax=ax)  # fmt: skip
+    ax.set_yscale("log")
+    med = long.groupby("model")["relative error"].median()
+    ax.set_title(f"final size (72 h) from the first hour; medians: pileon {med.get('pileon', np.nan):.2f}, "
+                 f"Hawkes {med.get('Hawkes', np.nan):.2f}", fontsize=10)  # fmt: skip
+    both = result.dropna(subset=["forecast_error", "forecast_error_hawkes"])
+    ax2.scatter(both["forecast_error_hawkes"], both["forecast_error"], s=10, alpha=0.6, color="#4C72B0")
+    lim = [max(1e-3, both[["forecast_error", "forecast_error_hawkes"]].min().min()),
+           max(1.0, both[["forecast_error", "forecast_error_hawkes"]].max().max())]  # fmt: skip
+    ax2.plot(lim, lim, color="#999999", linestyle="--", linewidth=1)
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.set_xlabel("Hawkes relative error")
+    ax2.set_ylabel("pileon relative error")
+    ax2.set_title(f"per cascade: pileon better below the line ({(both.forecast_error < both.forecast_error_hawkes).mean():.0%})",
+                  fontsize=10)  # fmt: skip
+    return fig

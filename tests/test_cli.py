@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -80,3 +81,44 @@ def test_edge_list_file_drives_the_run(tmp_path):
                  "--horizon-hours", "0.2", "--out", str(out), "--no-plot", "--quiet"]) == 0  # fmt: skip
     summary = json.loads((out / "summary.json").read_text())
     assert summary["params"]["n_users"] == 31 and summary["summary"]["total_posts"] == 31
+
+
+TREES = Path(__file__).parent / "data" / "twitter15_16_slice"
+
+
+def test_compare_prints_metrics_and_writes_figures(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert main(["compare", str(TREES / "twitter16"), "--replicates", "3", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "comparison.csv", dtype={"cascade": str})
+    assert len(table) == 2 and {"nrmse_scale", "nrmse_depth", "nrmse_breadth", "ks_time"} <= set(table.columns)
+    assert len(list(out.glob("*.png"))) == 2
+    assert "nrmse_scale" in capsys.readouterr().out
+
+
+def test_calibrate_reports_values_with_intervals(tmp_path, capsys):
+    out = tmp_path / "cal"
+    tree = next((TREES / "twitter16" / "tree").glob("*.txt"))
+    args = ["calibrate", str(tree), "--points", "16", "--refine", "4", "--replicates", "1", "--workers", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    iv = pd.read_csv(out / "intervals.csv")
+    assert set(iv["parameter"]) == {"target_followers", "amplify_prob", "sessions_per_day", "visibility_halflife",
+                                    "novelty_halflife"}  # fmt: skip
+    assert ((iv["low"] <= iv["median"]) & (iv["median"] <= iv["high"])).all()
+    assert ((iv["prior_low"] <= iv["fitted"]) & (iv["fitted"] <= iv["prior_high"])).all()
+    assert "fitted to 1 cascade" in capsys.readouterr().out
+
+
+def test_validate_and_bad_inputs(tmp_path, capsys):
+    out = tmp_path / "val"
+    args = ["validate", str(TREES), "--out", str(out), "--limit", "1", "--points", "16", "--refine", "4",
+            "--replicates", "1", "--workers", "1"]  # fmt: skip
+    assert main(args) == 0
+    table = pd.read_csv(out / "validation.csv")
+    for col in ("nrmse_scale", "nrmse_depth", "nrmse_breadth", "forecast_error", "forecast_error_hawkes"):
+        assert col in table.columns
+    assert main(["validate", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
+    assert "nowhere: no such folder" in capsys.readouterr().err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("minutes\n0\nlater\n")
+    assert main(["compare", str(bad), "--out", str(out)]) == 2
+    assert "bad.csv, line 3, column 'minutes'" in capsys.readouterr().err

@@ -1,0 +1,123 @@
+"""The validation report: calibrate and forecast every cascade of a folder, tabulate, and plot.
+
+One reference table (see :mod:`experiments.calibrate`) is simulated for the whole folder; then
+each cascade, on a pool of local processes, is fitted over its first 150 minutes (the NRMSE of its
+scale, depth and breadth curves) and over its first hour (the forecast, against the Hawkes
+baseline). Each finished cascade is appended to ``validation.csv`` at once; run again on the same
+output folder, the report skips the cascades already there.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .calibrate import ReferenceTable, Simulator, calibrate
+from .compare import BIN, WINDOW
+from .forecast import forecast
+from .observed import Cascade
+
+COLUMNS = ["cascade", "label", "posts", "nrmse_scale", "nrmse_depth", "nrmse_breadth",
+           "forecast_error", "forecast_error_hawkes", "forecast_nrmse", "forecast_nrmse_hawkes"]  # fmt: skip
+
+
+def validate_one(c: Cascade, simulator: Simulator, table: ReferenceTable, refine: int = 64) -> tuple[dict, Any]:
+    """The report's row for one cascade, and its 150-minute comparison (for the figure)."""
+    t0 = time.perf_counter()
+    cal = calibrate([c], simulator, table=table, refine=refine, window=WINDOW, bin_minutes=BIN)
+    m = cal.metrics().iloc[0].to_dict()
+    row = {
+        "cascade": c.name,
+        "label": c.meta.get("label"),
+        "posts": len(c),
+        **{k: m[k] for k in ("nrmse_scale", "nrmse_depth", "nrmse_breadth")},
+        **forecast(c, simulator, table),
+        **{f"fit150_{k}": v for k, v in cal.best.items()},
+    }
+    row["seconds"] = time.perf_counter() - t0
+    return row, cal.comparisons[0]
+
+
+def run_validation(
+    cascades: list[Cascade],
+    out: Path,
+    points: int = 256,
+    replicates: int = 3,
+    refine: int = 64,
+    workers: int = 2,
+    figures: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Validate every cascade, writing ``out/validation.csv`` row by row, then the figures."""
+    out.mkdir(parents=True, exist_ok=True)
+    table_csv = out / "validation.csv"
+    done = set(pd.read_csv(table_csv, dtype={"cascade": str})["cascade"]) if table_csv.is_file() else set()
+    todo = [c for c in cascades if c.name not in done]
+    simulator = Simulator()
+    if todo:
+        table = ReferenceTable.build(simulator, points=points, replicates=replicates, workers=workers,
+                                     progress=(lambda d, n: progress("reference table", d, n)) if progress else None)  # fmt: skip
+        (out / "cascades").mkdir(exist_ok=True)
+        args = [(c, refine, figures, str(out / "cascades")) for c in todo]
+        if workers <= 1:
+            _init((simulator, table))
+            rows = map(_one, args)
+            _consume(rows, table_csv, len(todo), progress)
+        else:
+            ctx = mp.get_context("spawn")
+            with ctx.Pool(workers, initializer=_init, initargs=((simulator, table),)) as pool:
+                _consume(pool.imap_unordered(_one, args), table_csv, len(todo), progress)
+    result = pd.read_csv(table_csv, dtype={"cascade": str})
+    keep = {c.name for c in cascades}
+    result = result[result["cascade"].isin(keep)]
+    if figures:
+        from . import plots
+
+        plots.save(plots.validation_nrmse_figure(result), out / "nrmse.png")
+        plots.save(plots.validation_forecast_figure(result), out / "forecast.png")
+    return result
+
+
+def summarize(result: pd.DataFrame) -> dict[str, float]:
+    """Medians of the report's columns (NaN forecasts, where Hawkes had too little to fit, skipped)."""
+    cols = [c for c in COLUMNS[3:] if c in result]
+    return {c: float(np.nanmedian(result[c].to_numpy(float))) for c in cols} | {"cascades": len(result)}
+
+
+_STATE: tuple[Simulator, ReferenceTable] | None = None
+
+
+def _init(state: tuple[Simulator, ReferenceTable]) -> None:
+    global _STATE
+    _STATE = state
+
+
+def _one(arg: tuple[Cascade, int, bool, str]) -> dict:
+    c, refine, figure, folder = arg
+    assert _STATE is not None
+    row, comparison = validate_one(c, *_STATE, refine=refine)
+    if figure:
+        from . import plots
+
+        plots.save(plots.comparison_figure(comparison), Path(folder) / f"{c.name}.png")
+    return row
+
+
+def _consume(rows: Any, table_csv: Path, total: int, progress: Callable[[str, int, int], None] | None) -> None:
+    for k, row in enumerate(rows, 1):
+        frame = pd.DataFrame([row])
+        frame = frame[[*COLUMNS, *[c for c in frame.columns if c not in COLUMNS]]]
+        if table_csv.is_file():
+            header = list(pd.read_csv(table_csv, nrows=0).columns)
+            frame = frame.reindex(columns=header)
+            frame.to_csv(table_csv, mode="a", header=False, index=False)
+        else:
+            frame.to_csv(table_csv, index=False)
+        if progress:
+            progress("cascades", k, total)
