@@ -91,15 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
     cal = sub.add_parser(
         "calibrate",
         help="fit the model to observed cascades (ABC) and report values with intervals",
-        description="Fits target_followers, amplify_prob, sessions_per_day, visibility_halflife and "
-        "novelty_halflife (experiments/calibrate.py: PRIORS) of the rumour scenario to the observed cascades "
+        description="Fits target_followers, amplify_prob, sessions_per_day, activity_sd, visibility_halflife "
+        "and novelty_halflife (experiments/calibrate.py: PRIORS) of the rumour scenario to the observed cascades "
         "jointly, by ABC: a Sobol design simulated once, a refinement round, the best --accept share as the "
         "posterior. Writes OUT/intervals.csv, OUT/evaluations.csv, OUT/metrics.csv and a figure per cascade.",
     )
     cal.add_argument("observed", type=Path, help=obs_help)
     cal.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: guessed)")
-    cal.add_argument("--points", type=int, default=256, help="points of the Sobol design (default: 256)")
-    cal.add_argument("--refine", type=int, default=64, help="points of the refinement round (default: 64)")
+    cal.add_argument("--points", type=int, default=512, help="points of the Sobol design (default: 512)")
+    cal.add_argument("--refine", type=int, default=128, help="points of the refinement round (default: 128)")
     cal.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
     cal.add_argument("--accept", type=float, default=0.1, help="share of points accepted (default: 0.1)")
     cal.add_argument("--window", type=float, default=150.0, help="minutes fitted (default: 150)")
@@ -120,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("folder", type=Path, help="a Twitter15/16 folder (tree/ and label.txt, or folders of them)")
     val.add_argument("--out", type=Path, required=True, help="output folder")
     val.add_argument("--limit", type=int, default=None, help="at most this many cascades (in file order)")
-    val.add_argument("--points", type=int, default=256, help="points of the reference table (default: 256)")
-    val.add_argument("--refine", type=int, default=64, help="refinement points per cascade (default: 64)")
+    val.add_argument("--points", type=int, default=512, help="points of the reference table (default: 512)")
+    val.add_argument("--refine", type=int, default=128, help="refinement points per cascade (default: 128)")
     val.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
     val.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
     val.add_argument("--no-figures", action="store_true", help="skip the per-cascade and aggregate figures")

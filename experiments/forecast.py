@@ -31,9 +31,9 @@ def forecast(
     """Fit on the first ``observe`` minutes; predict posts by ``horizon`` and the cumulative posts
     from ``observe`` to ``window`` minutes.
 
-    pileon's prediction is the observed count at ``observe`` times the growth from ``observe`` on
-    of runs at the fitted values (median over replicates), so that the forecast starts from what
-    was seen rather than from a fresh run.
+    pileon's prediction is the observed count at ``observe`` times the median growth from
+    ``observe`` on of runs at the ``replicates`` closest points of the calibration (a posterior
+    predictive), so that the forecast starts from what was seen rather than from a fresh run.
 
     Returns:
         ``forecast_error`` and ``forecast_error_hawkes`` (relative error of the final size),
@@ -45,8 +45,11 @@ def forecast(
     ends = np.arange(observe + bin_minutes, window + bin_minutes / 2, bin_minutes)
     real_curve = np.searchsorted(c.minutes, ends, side="right").astype(float)
     cal = calibrate([early], simulator, table=table, refine=refine, window=observe, bin_minutes=bin_minutes,
-                    final_replicates=1, seed=seed)  # fmt: skip
-    sims = simulator.run(cal.best, [seed * 1000 + 900 + i for i in range(replicates)], horizon)
+                    final_replicates=1, recheck=1, seed=seed)  # fmt: skip
+    # Posterior predictive: one run at each of the ``replicates`` closest points of the calibration.
+    names = [p.name for p in cal.priors]
+    points = cal.evaluations.nsmallest(replicates, "distance")[names].to_dict("records")
+    sims = [simulator.run(v, [seed * 1000 + 900 + k], horizon)[0] for k, v in enumerate(points)]
     # The model supplies the growth from the first hour on; the observed first hour its level.
     seen = np.array([max(np.sum(s.minutes <= observe), 1) for s in sims], float)
     growth_final = np.array([np.sum(s.minutes <= horizon) for s in sims]) / seen

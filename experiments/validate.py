@@ -27,7 +27,7 @@ COLUMNS = ["cascade", "label", "posts", "nrmse_scale", "nrmse_depth", "nrmse_bre
            "forecast_error", "forecast_error_hawkes", "forecast_nrmse", "forecast_nrmse_hawkes"]  # fmt: skip
 
 
-def validate_one(c: Cascade, simulator: Simulator, table: ReferenceTable, refine: int = 64) -> tuple[dict, Any]:
+def validate_one(c: Cascade, simulator: Simulator, table: ReferenceTable, refine: int = 128) -> tuple[dict, Any]:
     """The report's row for one cascade, and its 150-minute comparison (for the figure)."""
     t0 = time.perf_counter()
     cal = calibrate([c], simulator, table=table, refine=refine, window=WINDOW, bin_minutes=BIN)
@@ -47,9 +47,9 @@ def validate_one(c: Cascade, simulator: Simulator, table: ReferenceTable, refine
 def run_validation(
     cascades: list[Cascade],
     out: Path,
-    points: int = 256,
+    points: int = 512,
     replicates: int = 3,
-    refine: int = 64,
+    refine: int = 128,
     workers: int = 2,
     figures: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
