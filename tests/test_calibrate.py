@@ -15,8 +15,8 @@ from experiments.validate import run_validation, summarize
 from model.scenarios import rumour
 
 DATA = Path(__file__).parent / "data"
-TRUTH = {"target_followers": 2000, "amplify_prob": 0.05, "sessions_per_day": 20.0, "visibility_halflife": 60.0,
-         "novelty_halflife": 4.0}  # fmt: skip
+TRUTH = {"target_followers": 2000, "amplify_prob": 0.05, "sessions_per_day": 20.0, "activity_sd": 1.0,
+         "visibility_halflife": 60.0, "novelty_halflife": 4.0}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -101,8 +101,8 @@ def test_calibrate_reports_values_with_intervals(tmp_path, capsys):
     args = ["calibrate", str(tree), "--points", "16", "--refine", "4", "--replicates", "1", "--workers", "1"]
     assert main([*args, "--out", str(out)]) == 0
     iv = pd.read_csv(out / "intervals.csv")
-    assert set(iv["parameter"]) == {"target_followers", "amplify_prob", "sessions_per_day", "visibility_halflife",
-                                    "novelty_halflife"}  # fmt: skip
+    assert set(iv["parameter"]) == {"target_followers", "amplify_prob", "sessions_per_day", "activity_sd",
+                                    "visibility_halflife", "novelty_halflife"}  # fmt: skip
     assert ((iv["low"] <= iv["median"]) & (iv["median"] <= iv["high"])).all()
     assert ((iv["prior_low"] <= iv["fitted"]) & (iv["fitted"] <= iv["prior_high"])).all()
     assert "fitted to 1 cascade" in capsys.readouterr().out
