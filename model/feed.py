@@ -134,13 +134,22 @@ def _pop(step, head, tail, count, nxt, used, pv, pp, ps, free, n_free):
     return viewer, post, shown_at
 
 
-def still_visible(age_steps: np.ndarray, halflife_steps: float, rng: np.random.Generator) -> np.ndarray:
+def still_visible(
+    age_steps: np.ndarray, halflife_steps: float, rng: np.random.Generator, tail: float = np.inf
+) -> np.ndarray:
     """Whether each item is still in the feed at the given age.
 
-    A post's time in a feed is exponential with the given half-life, so the chance it is still
-    there at age ``a`` is ``2 ** (-a / halflife)``.
+    The chance a post is still in a feed at age ``a`` is ``2 ** (-a / halflife)`` (an exponential
+    lifetime) when ``tail`` is infinite, and otherwise the power law ``(1 + a / s) ** -tail`` with
+    ``s`` set so that half the posts are gone at the half-life: a heavier tail, a few posts seen
+    much later (responses to online posts have such tails: Crane & Sornette 2008, PNAS).
     """
-    return rng.random(len(age_steps)) < np.exp2(-age_steps / halflife_steps)
+    if np.isinf(tail):
+        keep = np.exp2(-age_steps / halflife_steps)
+    else:
+        scale = halflife_steps / (2.0 ** (1.0 / tail) - 1.0)
+        keep = (1.0 + age_steps / scale) ** -tail
+    return rng.random(len(age_steps)) < keep
 
 
 def fan_out(

@@ -120,7 +120,7 @@ class OutrageModel(mesa.Model):
         viewer, post, shown_at = self.calendar.pop(t)
         self.exposures[t] = len(viewer)
         if self.params.decay and len(viewer):
-            keep = still_visible(t - shown_at, self._halflife_steps, self.rng)
+            keep = still_visible(t - shown_at, self._halflife_steps, self.rng, self.params.visibility_tail)
             viewer, post = viewer[keep], post[keep]
         trend_viewer, trend_post = self._trend(t)
         if len(trend_viewer):

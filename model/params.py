@@ -104,6 +104,13 @@ class ExposureParams(_Checked):
     visibility_halflife: float = p(
         120.0, 0.1, 100_000, "minutes", "age at which half of the posts have left a follower's feed"
     )
+    visibility_tail: float = p(
+        float("inf"),
+        0.05,
+        None,
+        "",
+        "shape of the feed-lifetime tail: inf exponential, smaller values a heavier (power-law) tail",
+    )
     reply_reach: float = p(
         0.3, 0.0, 1.0, "", "fraction of the author's followers whose feed shows a reply (attack or defence)"
     )

@@ -63,6 +63,17 @@ def test_visibility_halves_every_halflife():
     assert seen.mean() == pytest.approx(0.5, abs=4 * np.sqrt(0.25 / 200_000))
 
 
+def test_a_heavy_visibility_tail_keeps_the_half_life_and_fattens_the_tail():
+    rng = np.random.default_rng(3)
+    n = 200_000
+    at_half = still_visible(np.full(n, 30.0), 30.0, rng, tail=1.0).mean()
+    assert at_half == pytest.approx(0.5, abs=4 * np.sqrt(0.25 / n))
+    late_heavy = still_visible(np.full(n, 240.0), 30.0, rng, tail=1.0).mean()
+    late_exp = still_visible(np.full(n, 240.0), 30.0, rng).mean()
+    assert late_heavy == pytest.approx(1 / (1 + 240 / 30), abs=0.01)  # (1 + a/s)^-1 with s = halflife
+    assert late_exp == pytest.approx(2**-8, abs=0.002) and late_heavy > 10 * late_exp
+
+
 def test_sessions_come_at_the_daily_rate():
     clock = Clock(seed_clock=0.0, step_minutes=1.0, n_steps=10 * 1440)
     rng = np.random.default_rng(1)
