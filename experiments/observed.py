@@ -205,10 +205,15 @@ def read_twitter_folder(folder: str | Path, limit: int | None = None) -> list[Ca
     if not roots:
         raise ValueError(f"{folder}: expected a tree/ folder (Twitter15/16 layout), or folders that hold one")
     out: list[Cascade] = []
+    names: set[str] = set()
     for root in roots:
         labels = _read_labels(root / "label.txt") if (root / "label.txt").is_file() else {}
         for f in sorted((root / "tree").glob("*.txt")):
-            out.append(read_twitter_tree(f, labels.get(f.stem)))
+            c = read_twitter_tree(f, labels.get(f.stem))
+            if c.name in names:  # the same source tweet in two datasets (Twitter15 and 16 overlap)
+                c.name = f"{root.name}-{c.name}"
+            names.add(c.name)
+            out.append(c)
             if limit and len(out) >= limit:
                 return out
     return out

@@ -72,6 +72,13 @@ def test_twitter_folder_in_the_original_layout():
     assert len(read_twitter_folder(DATA / "twitter15_16_slice" / "twitter16")) == 2
 
 
+def test_the_same_tree_in_two_datasets_gets_distinct_names(tmp_path):
+    for name in ("twitter15", "twitter16"):
+        (tmp_path / name / "tree").mkdir(parents=True)
+        (tmp_path / name / "tree" / "7.txt").write_text("['ROOT', 'ROOT', '0.0']->['a', '7', '0.0']\n")
+    assert [c.name for c in read_twitter_folder(tmp_path)] == ["7", "twitter16-7"]
+
+
 def test_rumoureval_stances_mapped_and_configurable():
     cs = read_rumoureval(DATA / "rumoureval2017_slice.csv")
     assert len(cs) == 3
