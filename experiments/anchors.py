@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from model.decisions import ATTACK
 from model.results import RunResult
 
 ANCHORS_CSV = Path(__file__).parent / "data" / "buffy_2017" / "anchors.csv"
@@ -53,9 +52,7 @@ def load_anchors(path: str | Path = ANCHORS_CSV) -> dict[str, Anchor]:
 
 def hostile_onset_step(result: RunResult, share_of_peak: float = 0.1) -> int | None:
     """First step at which attacks over the past hour reach ``share_of_peak`` of their hourly peak."""
-    per_hour = max(1, round(60.0 / result.step_minutes))
-    attacks = result.counts[:, ATTACK]
-    rolling = np.convolve(attacks, np.ones(per_hour, np.int64))[: len(attacks)]
+    rolling = result.hourly_attacks()
     if rolling.max(initial=0) == 0:
         return None
     return int(np.argmax(rolling >= share_of_peak * rolling.max()))

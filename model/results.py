@@ -74,7 +74,6 @@ class RunResult:
     views: np.ndarray  # (steps,) of those, the pairs still visible: the viewer saw the post
     events: dict[str, np.ndarray]
     trend_step: int | None = None  # first step at which the case trended
-    extra: dict[str, Any] = field(default_factory=dict)
     _summary: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
@@ -113,6 +112,12 @@ class RunResult:
             self._summary = summarize(self)
         return self._summary
 
+    def hourly_attacks(self) -> np.ndarray:
+        """Attacks in the hour ending at each step (a rolling sum over the steps of one hour)."""
+        per_hour = max(1, int(round(60.0 / self.step_minutes)))
+        attacks = self.counts[:, ATTACK]
+        return np.convolve(attacks, np.ones(per_hour, np.int64))[: len(attacks)]
+
     def posts_by(self, clock: dt.datetime) -> int:
         """Posts about the case made before a clock time."""
         k = int(np.ceil((clock - self.start).total_seconds() / 60.0 / self.step_minutes))
@@ -124,8 +129,7 @@ def summarize(r: RunResult) -> dict[str, Any]:
     ev = r.events
     action = ev["action"]
     per_hour = max(1, int(round(60.0 / r.step_minutes)))
-    attacks = r.counts[:, ATTACK]
-    rolling = np.convolve(attacks, np.ones(per_hour, np.int64))[: len(attacks)]  # window ending at step
+    rolling = r.hourly_attacks()
     peak_end = int(np.argmax(rolling)) if len(rolling) else 0
     posts_cum = np.cumsum(r.counts.sum(axis=1))
     n_att = int((action == ATTACK).sum())
