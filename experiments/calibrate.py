@@ -116,10 +116,6 @@ class ReferenceTable:
     window: float
     bin_minutes: float
 
-    def values(self, k: int) -> dict[str, float]:
-        """Parameter values of point ``k``."""
-        return {p.name: float(p.from_unit(self.unit[k, i])) for i, p in enumerate(self.priors)}
-
     @classmethod
     def build(
         cls,
@@ -139,8 +135,13 @@ class ReferenceTable:
             warnings.simplefilter("ignore", UserWarning)
             unit = qmc.Sobol(len(priors), scramble=True, seed=np.random.default_rng(seed)).random(points)
         task = _Task(simulator, [seed * 1000 + i for i in range(replicates)], window, bin_minutes)
-        values = [{p.name: float(p.from_unit(u[i])) for i, p in enumerate(priors)} for u in unit]
+        values = [_values(priors, u) for u in unit]
         return cls(tuple(priors), unit, np.stack(_map(task, values, workers, progress, 0, points)), window, bin_minutes)
+
+
+def _values(priors: Sequence[Prior], u: np.ndarray) -> dict[str, float]:
+    """Parameter values of a point of the unit cube."""
+    return {p.name: float(p.from_unit(u[i])) for i, p in enumerate(priors)}
 
 
 def _check_priors(priors: Sequence[Prior]) -> None:
@@ -234,7 +235,7 @@ def calibrate(
         centre, spread = top.mean(axis=0), np.maximum(top.std(axis=0), 0.02)
         more = np.clip(centre + spread * rng.standard_normal((refine, len(priors))), 0.0, 1.0)
         task = _Task(simulator, [seed * 1000 + i for i in range(replicates)], window, bin_minutes)
-        values = [{p.name: float(p.from_unit(u[i])) for i, p in enumerate(priors)} for u in more]
+        values = [_values(priors, u) for u in more]
         more_curves = np.stack(_map(task, values, workers, progress, total - refine, total))
         unit = np.vstack((unit, more))
         dist = np.concatenate((dist, distances(obs, more_curves)))
@@ -247,7 +248,7 @@ def calibrate(
     final_seeds = [seed * 1000 + 500 + i for i in range(final_replicates)]
     best, best_d, final = {}, np.inf, []
     for k in np.argsort(dist)[:recheck]:
-        values = {p.name: float(p.from_unit(unit[k, i])) for i, p in enumerate(priors)}
+        values = _values(priors, unit[k])
         sims = simulator.run(values, final_seeds, window)
         d = float(distances(obs, median_curves(sims, window, bin_minutes)[None])[0])
         if d < best_d:

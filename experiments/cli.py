@@ -71,7 +71,6 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("--scenario", default="default", help="show this scenario's values (default: default)")
     ps.set_defaults(func=cmd_params)
 
-    obs_help = "observed cascades: a Twitter15/16 folder or tree file, a RumourEval CSV, a PHEME file or a CSV"
     cmp = sub.add_parser(
         "compare",
         help="compare observed cascades with simulated replicates (curves, NRMSE, timing)",
@@ -80,15 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         "of post times, final size ratio, peak time error, half-life, attack share. Writes OUT/comparison.csv "
         "and one figure per cascade.",
     )
-    cmp.add_argument("observed", type=Path, help=obs_help)
-    cmp.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: guessed)")
+    _add_observed_options(cmp, "compared", "runs/compare")
     cmp.add_argument("--scenario", default="rumour", help=f"parameter preset: {', '.join(SCENARIOS)} (default: rumour)")
     cmp.add_argument("--params", type=Path, metavar="FILE", help="TOML file of parameter values (flat keys)")
     cmp.add_argument("--replicates", type=int, default=20, help="simulated runs (default: 20)")
-    cmp.add_argument("--window", type=float, default=150.0, help="minutes compared (default: 150)")
-    cmp.add_argument("--limit", type=int, default=None, help="at most this many cascades")
-    cmp.add_argument("--seed", type=int, default=0)
-    cmp.add_argument("--out", type=Path, default=Path("runs/compare"), help="output folder (default: runs/compare)")
     cmp.set_defaults(func=cmd_compare)
 
     cal = sub.add_parser(
@@ -99,17 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
         "jointly, by ABC: a Sobol design simulated once, a refinement round, the best --accept share as the "
         "posterior. Writes OUT/intervals.csv, OUT/evaluations.csv, OUT/metrics.csv and a figure per cascade.",
     )
-    cal.add_argument("observed", type=Path, help=obs_help)
-    cal.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: guessed)")
+    _add_observed_options(cal, "fitted", "runs/calibrate")
     cal.add_argument("--points", type=int, default=512, help="points of the Sobol design (default: 512)")
     cal.add_argument("--refine", type=int, default=128, help="points of the refinement round (default: 128)")
     cal.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
     cal.add_argument("--accept", type=float, default=0.1, help="share of points accepted (default: 0.1)")
-    cal.add_argument("--window", type=float, default=150.0, help="minutes fitted (default: 150)")
-    cal.add_argument("--limit", type=int, default=None, help="at most this many cascades")
     cal.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
-    cal.add_argument("--seed", type=int, default=0)
-    cal.add_argument("--out", type=Path, default=Path("runs/calibrate"), help="output folder (default: runs/calibrate)")
     cal.set_defaults(func=cmd_calibrate)
 
     val = sub.add_parser(
@@ -150,6 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", type=Path, default=None, help="also write the table here as CSV")
     bench.set_defaults(func=cmd_bench)
     return parser
+
+
+def _add_observed_options(parser: argparse.ArgumentParser, verb: str, out: str) -> None:
+    """The input and output options ``compare`` and ``calibrate`` share."""
+    parser.add_argument("observed", type=Path, help="observed cascades: a Twitter15/16 folder or tree file, "
+                        "a RumourEval CSV, a PHEME file or a CSV")  # fmt: skip
+    parser.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: guessed)")
+    parser.add_argument("--window", type=float, default=150.0, help=f"minutes {verb} (default: 150)")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many cascades")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulations (default: 0)")
+    parser.add_argument("--out", type=Path, default=Path(out), help=f"output folder (default: {out})")
 
 
 def _add_param_options(parser: argparse.ArgumentParser) -> None:

@@ -4,7 +4,7 @@ normalised RMSE, and timing and composition metrics, for observed and simulated 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -55,15 +55,20 @@ class Comparison:
     simulated: list[Cascade]
     window: float = WINDOW
     bin_minutes: float = BIN
+    _sim_curves: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     def observed_curves(self) -> pd.DataFrame:
         """The observed cascade's curves."""
         return curves(self.observed, self.window, self.bin_minutes)
 
     def simulated_curves(self) -> pd.DataFrame:
-        """Every replicate's curves, stacked, with a ``replicate`` column."""
-        frames = [curves(s, self.window, self.bin_minutes).assign(replicate=i) for i, s in enumerate(self.simulated)]
-        return pd.concat(frames, ignore_index=True)
+        """Every replicate's curves, stacked, with a ``replicate`` column (computed once)."""
+        if self._sim_curves is None:
+            frames = [
+                curves(s, self.window, self.bin_minutes).assign(replicate=i) for i, s in enumerate(self.simulated)
+            ]
+            self._sim_curves = pd.concat(frames, ignore_index=True)
+        return self._sim_curves
 
     def band(self, low: float = 0.05, high: float = 0.95) -> pd.DataFrame:
         """Median and ``[low, high]`` quantiles of the simulated curves per bin (long format)."""

@@ -110,14 +110,13 @@ def _one(arg: tuple[Cascade, int, bool, str]) -> dict:
 
 
 def _consume(rows: Any, table_csv: Path, total: int, progress: Callable[[str, int, int], None] | None) -> None:
+    header = list(pd.read_csv(table_csv, nrows=0).columns) if table_csv.is_file() else None
     for k, row in enumerate(rows, 1):
         frame = pd.DataFrame([row])
-        frame = frame[[*COLUMNS, *[c for c in frame.columns if c not in COLUMNS]]]
-        if table_csv.is_file():
-            header = list(pd.read_csv(table_csv, nrows=0).columns)
-            frame = frame.reindex(columns=header)
-            frame.to_csv(table_csv, mode="a", header=False, index=False)
+        if header is None:  # the first row fixes the columns: the report's first, then the rest
+            header = [*COLUMNS, *[c for c in frame.columns if c not in COLUMNS]]
+            frame.reindex(columns=header).to_csv(table_csv, index=False)
         else:
-            frame.to_csv(table_csv, index=False)
+            frame.reindex(columns=header).to_csv(table_csv, mode="a", header=False, index=False)
         if progress:
             progress("cascades", k, total)

@@ -43,6 +43,7 @@ class Calendar:
         self.next = np.empty(0, np.int64)  # next block of the same step
         self.free = np.empty(0, np.int64)  # a stack of unused blocks
         self.n_free = np.zeros(1, np.int64)
+        self.pending = 0  # items filed and not yet taken
         self._grow(blocks)
 
     def _grow(self, blocks: int) -> None:
@@ -59,31 +60,30 @@ class Calendar:
         self.free = free
         self.n_free[0] = n_free + blocks - size
 
-    @property
-    def pending(self) -> int:
-        """Items filed and not yet taken."""
-        return int(self.count.sum())
-
     def push(self, due: np.ndarray, viewer: np.ndarray, post: np.ndarray, shown_at: np.ndarray) -> None:
         """File items under their due steps; steps past the horizon are dropped."""
         start = 0
         while True:
-            start = _push(self.head, self.tail, self.count, self.next, self.used, self.viewer, self.post,
-                          self.shown_at, self.free, self.n_free, due, viewer, post, shown_at, start)  # fmt: skip
+            start, filed = _push(self.head, self.tail, self.count, self.next, self.used, self.viewer, self.post,
+                                 self.shown_at, self.free, self.n_free, due, viewer, post, shown_at, start)  # fmt: skip
+            self.pending += filed
             if start == len(due):
                 return
             self._grow(2 * len(self.used))
 
     def pop(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Remove and return ``(viewer, post, shown_at)`` of the items due at ``step``."""
+        self.pending -= int(self.count[step])
         return _pop(step, self.head, self.tail, self.count, self.next, self.used, self.viewer, self.post,
                     self.shown_at, self.free, self.n_free)  # fmt: skip
 
 
 @numba.njit(cache=True)
 def _push(head, tail, count, nxt, used, pv, pp, ps, free, n_free, due, viewer, post, shown_at, start):
-    """File items from ``start`` on; returns where it stopped (all done, or out of free blocks)."""
+    """File items from ``start`` on; returns where it stopped (all done, or out of free blocks)
+    and how many items it filed."""
     n_steps = len(head)
+    filed = 0
     for i in range(start, len(due)):
         d = due[i]
         if d >= n_steps or d < 0:
@@ -91,7 +91,7 @@ def _push(head, tail, count, nxt, used, pv, pp, ps, free, n_free, due, viewer, p
         b = tail[d]
         if b == -1 or used[b] == pv.shape[1]:
             if n_free[0] == 0:
-                return i
+                return i, filed
             n_free[0] -= 1
             nb = free[n_free[0]]
             used[nb] = 0
@@ -108,7 +108,8 @@ def _push(head, tail, count, nxt, used, pv, pp, ps, free, n_free, due, viewer, p
         ps[b, j] = shown_at[i]
         used[b] = j + 1
         count[d] += 1
-    return len(due)
+        filed += 1
+    return len(due), filed
 
 
 @numba.njit(cache=True)

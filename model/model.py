@@ -131,7 +131,7 @@ class OutrageModel(mesa.Model):
         if len(viewer):
             self._react(t, viewer, post)
         self.datacollector.collect(self)
-        if t + 1 >= self.n_steps or (self.calendar.pending == 0 and not self._can_trend(t + 1)):
+        if t + 1 >= self.n_steps or (self.calendar.pending == 0 and self._trend_share(t + 1) <= 0):
             self.running = False  # feeds are empty and nothing can bring the case back
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> RunResult:
@@ -168,11 +168,11 @@ class OutrageModel(mesa.Model):
         """Posts in the hour before step ``t``, per 100,000 users (so presets behave alike at any size)."""
         return float(self.counts[max(0, t - self._window) : t].sum()) * 1e5 / self.network.n
 
-    def _can_trend(self, t: int) -> bool:
-        """Whether the trending channel would show the case at step ``t``."""
+    def _trend_share(self, t: int) -> float:
+        """Share of step ``t``'s sessions the trending channel shows the case in (0: not trending)."""
         P = self.params
         volume = self._hourly_volume(t)
-        return volume >= P.trend_threshold and min(P.trend_max_share, P.trend_gain * volume) > 0
+        return min(P.trend_max_share, P.trend_gain * volume) if volume >= P.trend_threshold else 0.0
 
     def _trend(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Trending channel: users opening the app now are shown a recent post of the case.
@@ -183,10 +183,9 @@ class OutrageModel(mesa.Model):
         Returns:
             ``(viewer, post)`` of the items shown in this step.
         """
-        P = self.params
-        if not self._can_trend(t):
+        share = self._trend_share(t)
+        if share <= 0:
             return _EMPTY_ITEMS
-        share = min(P.trend_max_share, P.trend_gain * self._hourly_volume(t))
         if self.trend_step is None:
             self.trend_step = t
         k = self.rng.poisson(self._by_activity.total * self.clock.session_share(t) * share)
