@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,8 +13,9 @@ import numpy as np
 
 from . import scenarios
 from .clock import Clock
-from .decisions import ACTIONS, ATTACK, SEED, react
+from .decisions import ACTIONS, ATTACK, DEFEND, SEED, react
 from .feed import Calendar, fan_out, still_visible
+from .interventions import Intervention, NewPosts
 from .network import Network
 from .params import Params
 from .population import Population
@@ -45,6 +47,8 @@ class OutrageModel(mesa.Model):
             from the operating system and records it in ``self.seed`` and the results.
         network: a follower graph to use instead of generating one (``n_users`` then follows it).
         preset: name of a scenario in :mod:`model.scenarios` (e.g. ``"buffy"``) used as the base.
+        interventions: policies applied in this run (:mod:`model.interventions`), in list order;
+            the model works on its own copies, so one list can serve many runs.
         **overrides: flat parameter names to change, e.g. ``n_users=10_000``; unknown names are
             an error. This is what lets ``mesa.batch_run`` sweep parameters.
     """
@@ -56,6 +60,7 @@ class OutrageModel(mesa.Model):
         *,
         network: Network | None = None,
         preset: str | None = None,
+        interventions: Sequence[Intervention] = (),
         **overrides: Any,
     ):
         if seed is None:  # draw one from the OS, so that the run's record can reproduce it
@@ -81,6 +86,9 @@ class OutrageModel(mesa.Model):
         self.calendar = Calendar(self.n_steps)
         self.log = EventLog()
         self.counts = np.zeros((self.n_steps, len(ACTIONS)), np.int64)
+        self.cancelled = np.zeros((self.n_steps, len(ACTIONS)), np.int64)  # would-be posts cancelled
+        self.hostile_views = np.zeros(self.n_steps, np.int64)  # hostile posts seen by bystanders
+        self.attacks_received = 0  # attacks that reached the target so far
         self.exposures = np.zeros(self.n_steps, np.int64)
         self.views = np.zeros(self.n_steps, np.int64)
         self.trend_step: int | None = None
@@ -90,33 +98,36 @@ class OutrageModel(mesa.Model):
             model_reporters={name: _count_reporter(i) for i, name in enumerate(ACTIONS)}
             | {"exposures": _exposure_reporter, "views": _view_reporter}
         )
-        ids = self.log.append(
-            step=np.zeros(1), user=np.array([self.target]), action=np.array([SEED]), parent=np.array([-1]),
-            depth=np.zeros(1), valence=np.zeros(1), outrage=np.array([P.seed_outrage]),
-        )  # fmt: skip
-        self.counts[0, SEED] = 1
-        self._spread(ids)
+        self.interventions = [copy.deepcopy(iv) for iv in interventions]
+        for iv in self.interventions:
+            iv.setup(self)
+        self.post(np.array([self.target]), np.array([SEED]), np.array([-1]), np.array([P.seed_outrage]))
 
     # -- the step ---------------------------------------------------------------------------------
 
     def step(self) -> None:
         """Advance one step (``step_minutes`` of clock time). Order of work:
 
-        1. sessions: take the feed items of users who open the app in this step;
-        2. visibility: drop items whose post has left the feed (``visibility_halflife``);
-        3. trending: if the case's volume over the last hour passes ``trend_threshold``, some of
+        1. interventions' ``begin_step`` (their state changes, campaign posts);
+        2. sessions: take the feed items of users who open the app in this step;
+        3. visibility: drop items whose post has left the feed (``visibility_halflife``);
+        4. trending: if the case's volume over the last hour passes ``trend_threshold``, some of
            the users opening the app now are shown a recent post of it;
-        4. reading: each viewer adds what it saw to its counts (volume, hostile, supportive);
-        5. deciding: action probabilities per item, at most one action per viewer;
-        6. posting: log the new posts and put them in their authors' followers' feeds.
+        5. interventions' ``filter_items`` on the feed and trending items;
+        6. reading: each viewer adds what it saw to its counts (volume, hostile, supportive);
+        7. deciding: action probabilities per item, at most one action per viewer;
+        8. interventions' ``review_posts`` on the would-be posts (cancel, revise, block);
+        9. posting: log the new posts and put them in their authors' followers' feeds.
 
-        The run ends at the horizon, or earlier once feeds are empty and the case cannot trend
-        (nothing can happen after that: the counts stay zero to the horizon).
+        The run ends at the horizon, or earlier once feeds are empty, the case cannot trend and no
+        intervention has work pending (nothing can happen after that).
         """
         t = self.t = self.steps - 1
         if t >= self.n_steps:
             self.running = False
             return
+        for iv in self.interventions:
+            iv.begin_step(self, t)
         viewer, post, shown_at = self.calendar.pop(t)
         self.exposures[t] = len(viewer)
         if self.params.decay and len(viewer):
@@ -127,11 +138,20 @@ class OutrageModel(mesa.Model):
             self.exposures[t] += len(trend_viewer)
             viewer = np.concatenate((viewer, trend_viewer))
             post = np.concatenate((post, trend_post))
+        if len(viewer):
+            for iv in self.interventions:
+                keep = iv.filter_items(self, t, viewer, post)
+                if keep is not None:
+                    viewer, post = viewer[keep], post[keep]
         self.views[t] = len(viewer)
         if len(viewer):
             self._react(t, viewer, post)
         self.datacollector.collect(self)
-        if t + 1 >= self.n_steps or (self.calendar.pending == 0 and self._trend_share(t + 1) <= 0):
+        if t + 1 >= self.n_steps or (
+            self.calendar.pending == 0
+            and self._trend_share(t + 1) <= 0
+            and all(iv.idle(self, t) for iv in self.interventions)
+        ):
             self.running = False  # feeds are empty and nothing can bring the case back
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> RunResult:
@@ -158,8 +178,13 @@ class OutrageModel(mesa.Model):
             counts=self.counts.copy(),
             exposures=self.exposures.copy(),
             views=self.views.copy(),
+            hostile_views=self.hostile_views.copy(),
+            cancelled=self.cancelled.copy(),
             events=self.log.columns(),
             trend_step=self.trend_step,
+            interventions=[
+                iv.settings() | {"acted_at": iv.acted_at} | {"report": iv.report()} for iv in self.interventions
+            ],
         )
 
     # -- phases -----------------------------------------------------------------------------------
@@ -198,19 +223,62 @@ class OutrageModel(mesa.Model):
         """Reading, deciding and posting for the items seen in this step."""
         P = self.params
         valence = self.log.valence[post]
+        self.hostile_views[t] = int(np.count_nonzero(valence < 0))
         novelty = 2.0 ** (-t * P.step_minutes / 60.0 / P.novelty_halflife)
         idx, action, new_valence, words = react(
             P.decisions, self.population, viewer, valence, self.log.outrage[post], t, novelty, self.rng
         )
         if len(idx) == 0:
             return
-        author, parent = viewer[idx], post[idx]
+        posts = NewPosts(
+            author=viewer[idx], action=action, parent=post[idx], valence=new_valence, words=words,
+            keep=np.ones(len(idx), bool), reaches_target=action >= ATTACK,
+        )  # fmt: skip
+        for iv in self.interventions:
+            iv.review_posts(self, t, posts)
+        if not posts.keep.all():
+            self.cancelled[t] += np.bincount(action[~posts.keep], minlength=len(ACTIONS))
+        k = posts.keep
+        self.post(posts.author[k], action[k], posts.parent[k], words[k], new_valence[k], posts.reaches_target[k])
+
+    def post(
+        self,
+        author: np.ndarray,
+        action: np.ndarray,
+        parent: np.ndarray,
+        words: np.ndarray,
+        valence: np.ndarray | None = None,
+        reaches_target: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Log posts made in the current step and put them in the authors' followers' feeds.
+
+        Args:
+            author, action, parent, words: one entry per post (``parent`` is -1 for the seed
+                post only: every other post responds to or amplifies an earlier one).
+            valence: side of each post; by default hostile for attacks, supportive for defences,
+                none otherwise.
+            reaches_target: whether each reply reaches the target; by default every attack and
+                defence does.
+
+        Returns:
+            The new posts' ids.
+        """
+        t = self.t
+        if len(author) == 0:
+            return np.empty(0, np.int64)
+        if valence is None:
+            valence = np.select([action == ATTACK, action == DEFEND], [-1, 1], 0)
+        if reaches_target is None:
+            reaches_target = action >= ATTACK
         ids = self.log.append(
-            step=np.full(len(idx), t), user=author, action=action, parent=parent,
-            depth=self.log.depth[parent] + 1, valence=new_valence, outrage=words,
+            step=np.full(len(author), t), user=author, action=action, parent=parent,
+            depth=self.log.depth[parent] + 1 if len(self.log) else np.zeros(len(author)), valence=valence,
+            outrage=words, reaches_target=reaches_target,
         )  # fmt: skip
         self.counts[t] += np.bincount(action, minlength=len(ACTIONS))
+        self.attacks_received += int(np.count_nonzero(reaches_target & (action == ATTACK)))
         self._spread(ids)
+        return ids
 
     def _spread(self, ids: np.ndarray) -> None:
         """Put new posts in the feeds of their authors' followers (replies reach ``reply_reach``)."""

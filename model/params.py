@@ -21,12 +21,25 @@ def p(default: Any, lo: float | None, hi: float | None, unit: str, doc: str) -> 
     return field(default=default, metadata={"range": (lo, hi), "unit": unit, "help": doc})
 
 
+def choice(default: str, choices: tuple[str, ...], doc: str) -> Any:
+    """Declare a parameter field that takes one of a few named values."""
+    return field(default=default, metadata={"choices": choices, "unit": "", "help": doc})
+
+
 class _Checked:
     """Range checks driven by the field metadata; cross-field rules go in ``_check``."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            if not f.init:  # run-time state of an intervention, not a parameter
+                continue
             value = getattr(self, f.name)
+            if "choices" in f.metadata:
+                if value not in f.metadata["choices"]:
+                    raise ValueError(
+                        f"{f.name}={value!r}: expected one of {', '.join(map(repr, f.metadata['choices']))}"
+                    )
+                continue
             if f.type == "bool":
                 if not isinstance(value, bool | int) or value not in (0, 1):
                     raise ValueError(f"{f.name}={value!r}: expected true or false")

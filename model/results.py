@@ -19,6 +19,7 @@ _EVENT_COLUMNS = {
     "depth": np.int32,  # distance from the seed post in the cascade tree
     "valence": np.int8,  # side of the post: -1 hostile, 0 neither, +1 supportive
     "outrage": np.float32,  # moral-emotional words
+    "reaches_target": np.bool_,  # a reply that reached the target (victim protection can block them)
 }
 
 
@@ -74,6 +75,9 @@ class RunResult:
     views: np.ndarray  # (steps,) of those, the pairs still visible: the viewer saw the post
     events: dict[str, np.ndarray]
     trend_step: int | None = None  # first step at which the case trended
+    hostile_views: np.ndarray | None = None  # (steps,) views of hostile posts (by bystanders)
+    cancelled: np.ndarray | None = None  # (steps, len(ACTIONS)) would-be posts cancelled by interventions
+    interventions: list[dict[str, Any]] = field(default_factory=list)  # settings, acted_at, report
     _summary: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
@@ -95,6 +99,8 @@ class RunResult:
         df["posts"] = self.counts.sum(axis=1)
         df["exposures"] = self.exposures
         df["views"] = self.views
+        if self.hostile_views is not None:
+            df["hostile_views"] = self.hostile_views
         return df
 
     def events_frame(self) -> pd.DataFrame:
@@ -133,17 +139,21 @@ def summarize(r: RunResult) -> dict[str, Any]:
     peak_end = int(np.argmax(rolling)) if len(rolling) else 0
     posts_cum = np.cumsum(r.counts.sum(axis=1))
     n_att = int((action == ATTACK).sum())
+    received = ev["reaches_target"] if "reaches_target" in ev else np.ones(len(action), bool)
     n_def = int((action == DEFEND).sum())
     out: dict[str, Any] = {
         "total_posts": len(action),
         "amplifications": int((action == AMPLIFY).sum()),
         "attacks_on_target": n_att,
+        "attacks_received": int(((action == ATTACK) & received).sum()),
         "defences": n_def,
         "unique_attackers": len(np.unique(ev["user"][action == ATTACK])),
         "unique_participants": len(np.unique(ev["user"])) - 1,  # less the target
         "peak_attacks_per_hour": int(rolling[peak_end]) if len(rolling) else 0,
         "peak_attacks_clock": _iso(r.clock(max(peak_end + 1 - per_hour, 0))),
         "hostile_share": n_att / (n_att + n_def) if n_att + n_def else float("nan"),
+        "engagement": len(action) - 1,  # every post but the seed
+        "hostile_exposures": int(r.hostile_views.sum()) if r.hostile_views is not None else None,
         "exposures": int(r.exposures.sum()),
         "views": int(r.views.sum()),
         "cascade_depth": int(ev["depth"].max()) if len(action) else 0,
@@ -151,6 +161,14 @@ def summarize(r: RunResult) -> dict[str, Any]:
         "structural_virality": structural_virality(ev["parent"], ev["depth"]),
         "trend_clock": _iso(r.clock(r.trend_step)) if r.trend_step is not None else None,
     }
+    out["benign_suppressed"] = 0
+    out["wrongly_suspended"] = 0
+    out["posts_cancelled"] = int(r.cancelled.sum()) if r.cancelled is not None else 0
+    for iv in r.interventions:
+        for key, value in iv["report"].items():
+            out[key] = out.get(key, 0) + value  # two of a kind (or shared cost names) add up
+        acted = iv["acted_at"]
+        out[f"{iv['kind']}_delay_minutes"] = None if acted is None else acted * r.step_minutes
     for k in (1000, 5000):
         hit = np.flatnonzero(posts_cum >= k)
         out[f"minutes_to_{k}_posts"] = float((hit[0] + 1) * r.step_minutes) if len(hit) else None
