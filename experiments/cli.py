@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--params", type=Path, metavar="FILE", help="TOML file of parameter values (flat keys)")
     run.add_argument("--edges", type=Path, metavar="CSV", help="follower edge list (header follower,followee) "
                      "to use instead of a generated network; n_users then follows the file")  # fmt: skip
+    run.add_argument("--intervene", action="append", default=[], metavar="KIND[:KEY=VALUE,...]",
+                     help="apply an intervention (repeatable), e.g. friction or removal:delay=30,what=seed; "
+                     "`pileon interventions` lists them")  # fmt: skip
     run.add_argument("--no-plot", action="store_true", help="skip the figure")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_param_options(run)
@@ -118,6 +121,40 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
     val.add_argument("--no-figures", action="store_true", help="skip the per-cascade and aggregate figures")
     val.set_defaults(func=cmd_validate)
+
+    ivs = sub.add_parser("interventions", help="list the interventions with their parameters, defaults and ranges")
+    ivs.set_defaults(func=cmd_interventions)
+
+    sw = sub.add_parser(
+        "sweep",
+        help="run an experiment file (parameters x interventions x replicates) into a result store",
+        description="Runs every run of the experiment FILE (TOML; see experiments/examples/) not yet in the store, "
+        "in parallel, saving each run as it finishes: rerunning the same command after an interruption "
+        "resumes. The store is a SQLite file (runs and per-run timelines); read it with `pileon report`.",
+    )
+    sw.add_argument("file", type=Path, help="experiment file (TOML)")
+    sw.add_argument("--out", type=Path, default=None, help="result store (default: runs/NAME.sqlite)")
+    sw.add_argument(
+        "--workers", type=int, default=None, help="local worker processes (default: all cores; 1: in process)"
+    )
+    sw.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="run on a Dask distributed cluster, e.g. tcp://127.0.0.1:8786")  # fmt: skip
+    sw.add_argument("--fresh", action="store_true", help="delete the store first instead of resuming")
+    sw.add_argument("--dry-run", action="store_true", help="check the file and print the design; run nothing")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(func=cmd_sweep)
+
+    rp = sub.add_parser(
+        "report",
+        help="effects with bootstrap intervals, forest plot, timelines, dose-response, heatmap, Sobol indices",
+        description="Reads a result store written by `pileon sweep` and writes effects.csv, report.md and "
+        "figures (forest.png, timelines.png, dose_response.png, heatmap.png, sobol.png as the design allows).",
+    )
+    rp.add_argument("store", type=Path, help="result store (SQLite) written by pileon sweep")
+    rp.add_argument("--out", type=Path, default=None, help="output folder (default: STORE without .sqlite, + -report)")
+    rp.add_argument("--metric", default="attacks_received", help="main harm metric (default: attacks_received)")
+    rp.add_argument("--boot", type=int, default=2000, help="bootstrap resamples (default: 2000)")
+    rp.set_defaults(func=cmd_report)
 
     bench = sub.add_parser(
         "bench",
@@ -209,6 +246,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from . import anchors, output, plots
 
     params = resolve_params(args)
+    interventions = [parse_intervention(spec) for spec in args.intervene]
     network = Network.read_csv(args.edges) if args.edges else None
     out = args.out or Path("runs") / f"{args.scenario}-seed{args.seed}"
     say = (lambda *_: None) if args.quiet else print
@@ -216,7 +254,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if network is None and params.n_users >= 500_000:
         say(f"  generating the follower graph ({params.n_users * params.mean_followers:,.0f} edges) ...")
     t0 = time.perf_counter()
-    model = OutrageModel(params, seed=args.seed, network=network)
+    model = OutrageModel(params, seed=args.seed, network=network, interventions=interventions)
     t_build = time.perf_counter() - t0
     bar = tqdm(total=model.n_steps, unit="step", desc="simulating", delay=2.0, disable=args.quiet, leave=False)
 
@@ -247,12 +285,104 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"unique_attackers {s['unique_attackers']:,}  hostile_share {s['hostile_share']:.2f}")  # fmt: skip
     say(f"  peak_attacks_per_hour {s['peak_attacks_per_hour']:,} at {s['peak_attacks_clock']}  "
         f"5,000 posts at {s['clock_at_5000_posts']}  exposures {s['exposures']:,}")  # fmt: skip
+    if interventions:
+        say(f"  attacks_received {s['attacks_received']:,}  hostile_exposures {s['hostile_exposures']:,}  "
+            f"benign_suppressed {s['benign_suppressed']:,}  wrongly_suspended {s['wrongly_suspended']:,}")  # fmt: skip
+        for iv in result.interventions:
+            when = "never acted" if iv["acted_at"] is None else f"acted from {result.clock(iv['acted_at']):%H:%M}"
+            counts = "  ".join(f"{k} {v:,}" for k, v in iv["report"].items())
+            say(f"  {iv['kind']}: {when}  {counts}")
     if anchor_rows:
         for row in anchor_rows:
             mark = {True: "ok  ", False: "MISS", None: "  - "}[row["ok"]]
             say(f"  [{mark}] {row['quantity']}: {row['value']} (expected {row['expected']})")
     for name, path in paths.items():
         say(f"  wrote {name}: {path}")
+    return 0
+
+
+def parse_intervention(spec: str) -> Any:
+    """``kind`` or ``kind:key=value,key=value`` (values read as TOML: numbers, true/false, "text")."""
+    from model.interventions import make
+
+    kind, _, rest = spec.partition(":")
+    settings: dict[str, Any] = {"kind": kind.strip()}
+    for item in filter(None, (x.strip() for x in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise UsageError(f"--intervene {spec!r}: expected KEY=VALUE, found {item!r}")
+        try:
+            settings[key.strip()] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            settings[key.strip()] = value.strip()  # a bare word such as what=seed
+    try:
+        return make(settings, where=f"--intervene {spec!r}")
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_interventions(args: argparse.Namespace) -> int:
+    """``pileon interventions``."""
+    import dataclasses
+
+    from model.interventions import KINDS
+
+    for kind, cls in KINDS.items():
+        print(f"{kind}  ({cls.__name__}): {(cls.__doc__ or '').strip().splitlines()[0]}")
+        for f in dataclasses.fields(cls):
+            if not f.init:
+                continue
+            m = f.metadata
+            allowed = ", ".join(m["choices"]) if "choices" in m else _range_text(m["range"])
+            print(f"    {f.name:20s} {f.default!s:>8} {m['unit']:>22s}  {allowed:14s} {m['help']}")
+    return 0
+
+
+def _range_text(r: tuple[Any, Any]) -> str:
+    lo, hi = r
+    return f"[{'-inf' if lo is None else lo:g}, {'inf' if hi is None else f'{hi:g}'}]" if lo is not None else "any"
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``pileon sweep``."""
+    from . import experiment, sweep
+
+    exp = experiment.load(args.file)
+    specs = exp.specs()
+    out = args.out or Path("runs") / f"{exp.name}.sqlite"
+    arms = [a for g in exp.arms.values() for a, _ in g]
+    print(f"pileon sweep {exp.name}: {len(exp.points)} points x {exp.replicates} replicates x {len(arms)} arms "
+          f"= {len(specs):,} runs ({exp.scenario} scenario) -> {out}")  # fmt: skip
+    if args.dry_run:
+        for a in arms:
+            print(f"  arm {a}")
+        for i, point in enumerate(exp.points[:20]):
+            print(f"  point {i}: {point}")
+        return 0
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers={args.workers}: expected at least 1")
+    try:
+        report = sweep.sweep(exp, out, workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
+                             progress=not args.quiet)  # fmt: skip
+    except KeyboardInterrupt:
+        print(f"pileon: interrupted; finished runs are saved in {out}: run the same command to resume", file=sys.stderr)
+        return 130
+    print(f"  {report.ran:,} runs done in {report.seconds:.1f} s ({report.skipped:,} already in the store)")
+    print(f"  next: pileon report {out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``pileon report``."""
+    from .report import write_report
+
+    if not args.store.is_file():
+        raise FileNotFoundError(f"{args.store}: no such result store")
+    out = args.out or args.store.with_name(args.store.stem + "-report")
+    paths = write_report(args.store, out, metric=args.metric, n_boot=args.boot)
+    print((out / "report.md").read_text(encoding="utf-8"))
+    for name, path in paths.items():
+        print(f"wrote {name}: {path}")
     return 0
 
 

@@ -200,9 +200,11 @@ class CircuitBreaker(Intervention):
 
 @dataclass
 class DownRank(Intervention):
-    """Down-ranking of hostile replies: attacks are shown with chance ``visibility`` in feeds and
-    trending (their author never sees their own posts in the model, so "everyone but the author"
-    is everyone)."""
+    """Down-ranking of hostile replies: attacks are shown less.
+
+    Items of attacks, in feeds and trending, are shown with chance ``visibility`` (their author
+    never sees their own posts in the model, so "everyone but the author" is everyone).
+    """
 
     kind: ClassVar[str] = "downrank"
     visibility: float = p(0.5, 0.0, 1.0, "", "share of an attack's items still shown")
@@ -219,10 +221,10 @@ class DownRank(Intervention):
 
 @dataclass
 class VictimProtection(Intervention):
-    """The target goes private (as the #Buffy victim did): from ``start``, or from the first step
-    after ``start`` at which ``after_attacks`` attacks have reached them (0: at ``start``).
+    """Victim-side protection: the target goes private, as the #Buffy victim did.
 
-    Then replies from users who do not follow the target no longer reach the target; nobody can
+    From ``start``, or from the first step after ``start`` at which ``after_attacks`` attacks have
+    reached them (0: at ``start``). Then replies from users who do not follow the target no longer reach the target; nobody can
     amplify the target's posts; and the target's posts and their earlier amplifications are shown
     only to the target's followers (Twitter's protected accounts).
     """
@@ -266,8 +268,9 @@ class VictimProtection(Intervention):
 
 @dataclass
 class Suspension(Intervention):
-    """Suspension of accounts with ``min_attacks`` or more attacks, by moderators working through a
-    queue: an account is reviewed ``delay`` minutes after it is flagged, at most ``capacity``
+    """Suspension of accounts that attack repeatedly, by moderators working through a queue.
+
+    An account with ``min_attacks`` or more attacks is flagged; it is reviewed ``delay`` minutes after it is flagged, at most ``capacity``
     accounts an hour. The flagging classifier also fires on benign replies: each defence flags
     its author with chance ``false_positive_rate``, and such accounts are suspended too (the
     pipeline's false positives). A suspended user sees nothing, posts nothing, and their posts
@@ -337,8 +340,9 @@ class Suspension(Intervention):
 
 @dataclass
 class CounterSpeech(Intervention):
-    """A counter-speech campaign (a counter-hashtag such as #harcelementdomicile): from ``start``,
-    supportive users' reply propensity is multiplied by ``boost``, and ``posts`` campaign posts
+    """A counter-speech campaign (a counter-hashtag such as #harcelementdomicile).
+
+    From ``start``, supportive users' reply propensity is multiplied by ``boost``, and ``posts`` campaign posts
     (defences of the target) are made over ``duration`` hours by supportive users drawn in
     proportion to their activity. The posts spread like any other, so what users see shifts
     toward support, and norm learning (Brady et al. 2021) does the rest.
@@ -384,8 +388,9 @@ class CounterSpeech(Intervention):
 
 @dataclass
 class Removal(Intervention):
-    """Removal of posts after a moderation delay: the seed post (``what = "seed"``), or every
-    hostile post (an attack) amplified ``min_shares`` times or more (``what = "hostile"``), each
+    """Removal of the seed post or of the most shared attacks, after a moderation delay.
+
+    Removes the seed post (``what = "seed"``), or every hostile post (an attack) amplified ``min_shares`` times or more (``what = "hostile"``), each
     ``delay`` minutes after it was posted (or as soon as it qualifies, if later). A removed post
     and its amplifications disappear from feeds and trending.
     """

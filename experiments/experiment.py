@@ -1,0 +1,297 @@
+"""Experiment files: a TOML description of a sweep, checked and expanded into one spec per run.
+
+An experiment names a scenario, fixes some parameters, varies others (a grid, random or
+Latin-hypercube samples, or a Saltelli design for Sobol indices), compares sets of interventions
+("arms"), and repeats every combination over seeded replicates. The layout (every key is
+checked; an unknown one is an error naming it)::
+
+    [experiment]
+    name = "removal-delay"
+    scenario = "buffy"        # a preset of model/scenarios.py
+    replicates = 20           # runs per point and arm
+    seed = 1                  # base seed; run seeds derive from (seed, point, replicate)
+    timeline_minutes = 10     # bin width of the stored per-run timelines
+
+    [params]                  # fixed model parameters (flat names, as in `pileon params`)
+    n_users = 10000
+
+    [vary]                    # optional: model parameters to sweep
+    method = "grid"           # grid | random | lhs | sobol
+    samples = 16              # random, lhs: points; sobol: base sample size N
+    hostile_fraction = [0.2, 0.3, 0.4]   # grid: the values; otherwise [low, high]
+
+    [arms]                    # intervention sets; "baseline" (none) is always added
+    friction = [{kind = "friction"}]
+    removal = [{kind = "removal", delay = [30, 60, 120]}]   # a list expands to one arm per value
+    both = [{kind = "friction", cancel = 0.2}, {kind = "removal", delay = 120}]
+
+Every arm of a point and replicate gets the same seed (common random numbers), so that arms are
+compared on the same network and population draws: effects are paired differences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model import Params
+from model.interventions import make as make_intervention
+from model.params import unknown_name_message
+from model.scenarios import SCENARIOS
+from model.scenarios import get as get_scenario
+
+BASELINE = "baseline"
+METHODS = ("grid", "random", "lhs", "sobol")
+_SECTIONS = {
+    "experiment": {"name", "scenario", "replicates", "seed", "timeline_minutes"},
+    "params": None,  # model parameter names
+    "vary": None,  # method, samples and model parameter names
+    "arms": None,  # any arm name
+}
+
+
+class ExperimentError(ValueError):
+    """A mistake in an experiment file; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything one run needs; picklable, so it travels to worker processes and Dask workers."""
+
+    run_id: int
+    point: int
+    replicate: int
+    arm: str
+    family: str  # the [arms] key the arm came from
+    scenario: str
+    params: dict[str, Any]  # flat overrides of the scenario (fixed and varied)
+    interventions: tuple[dict[str, Any], ...]  # settings of each intervention
+    seed: int
+    timeline_minutes: float
+
+
+@dataclass
+class Experiment:
+    """A checked experiment file."""
+
+    name: str
+    scenario: str
+    replicates: int
+    seed: int
+    timeline_minutes: float
+    fixed: dict[str, Any]
+    method: str | None
+    samples: int | None
+    vary: dict[str, list[Any]]
+    arms: dict[str, list[tuple[str, tuple[dict[str, Any], ...]]]]  # family -> [(arm name, settings)]
+    source: str = ""  # the file's text, kept with the results
+    points: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of what determines the runs: resuming into a store needs the same one."""
+        doc = {
+            "scenario": self.scenario,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "timeline_minutes": self.timeline_minutes,
+            "fixed": self.fixed,
+            "points": self.points,
+            "arms": self.arms,
+        }
+        return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def problem(self) -> dict[str, Any]:
+        """The SALib problem of a Sobol design (names and bounds of the varied parameters)."""
+        return {"num_vars": len(self.vary), "names": list(self.vary), "bounds": [list(v) for v in self.vary.values()]}
+
+    def specs(self) -> list[RunSpec]:
+        """One spec per run: points x replicates x arms, in a fixed order (``run_id``)."""
+        out = []
+        arms = [(family, name, settings) for family, group in self.arms.items() for name, settings in group]
+        for point, values in enumerate(self.points):
+            for rep in range(self.replicates):
+                seed = int(np.random.SeedSequence([self.seed, point, rep]).generate_state(1, np.uint64)[0] >> 1)
+                for family, name, settings in arms:
+                    out.append(
+                        RunSpec(
+                            run_id=len(out),
+                            point=point,
+                            replicate=rep,
+                            arm=name,
+                            family=family,
+                            scenario=self.scenario,
+                            params=self.fixed | values,
+                            interventions=settings,
+                            seed=seed,
+                            timeline_minutes=self.timeline_minutes,
+                        )  # fmt: skip
+                    )
+        return out
+
+
+def load(path: str | Path) -> Experiment:
+    """Read and check an experiment file.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ExperimentError: invalid TOML, an unknown section or key, or a bad value.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such experiment file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ExperimentError(f"{path}: not valid TOML: {e}") from None
+    return parse(data, where=str(path), source=text)
+
+
+def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> Experiment:
+    """Check an experiment given as a dict (the parsed TOML); see the module docstring."""
+
+    def fail(msg: str) -> ExperimentError:
+        return ExperimentError(f"{where}: {msg}")
+
+    for key in data:
+        if key not in _SECTIONS:
+            raise fail(unknown_name_message(key, _SECTIONS, "section") + f"; known: {', '.join(_SECTIONS)}")
+        if not isinstance(data[key], dict):
+            raise fail(f"[{key}] must be a table")
+    head = data.get("experiment", {})
+    for key in head:
+        if key not in _SECTIONS["experiment"]:
+            raise fail(f"[experiment] {unknown_name_message(key, _SECTIONS['experiment'], 'key')}")
+    scenario = head.get("scenario", "buffy")
+    if scenario not in SCENARIOS:
+        raise fail(f"[experiment] scenario: {unknown_name_message(scenario, SCENARIOS, 'scenario')}")
+    replicates = _whole(head.get("replicates", 10), "[experiment] replicates", 1, fail)
+    seed = _whole(head.get("seed", 0), "[experiment] seed", 0, fail)
+    bin_minutes = head.get("timeline_minutes", 10)
+    if isinstance(bin_minutes, bool) or not isinstance(bin_minutes, int | float) or not bin_minutes > 0:
+        raise fail(f"[experiment] timeline_minutes={bin_minutes!r}: expected a positive number of minutes")
+
+    base = get_scenario(scenario)
+    fixed = dict(data.get("params", {}))
+    _check_params(base, fixed, "[params]", fail)
+
+    vary_table = dict(data.get("vary", {}))
+    method = vary_table.pop("method", "grid" if vary_table else None)
+    samples = vary_table.pop("samples", None)
+    if method is not None and method not in METHODS:
+        raise fail(f"[vary] method={method!r}: expected one of {', '.join(METHODS)}")
+    names = Params.names()
+    for key, values in vary_table.items():
+        if key not in names:
+            raise fail(f"[vary] {unknown_name_message(key, names)}")
+        if key in fixed:
+            raise fail(f"[vary] {key}: also fixed in [params]; give it in one place")
+        if not isinstance(values, list) or not values:
+            raise fail(f"[vary] {key}={values!r}: expected a list of values")
+        if method != "grid" and (len(values) != 2 or not all(_is_number(v) for v in values) or values[0] >= values[1]):
+            raise fail(f"[vary] {key}={values!r}: expected [low, high] with low < high for method {method!r}")
+    if method in ("random", "lhs", "sobol"):
+        samples = _whole(samples, "[vary] samples", 1, fail) if samples is not None else None
+        if samples is None:
+            raise fail(f"[vary] samples: required for method {method!r}")
+        if not vary_table:
+            raise fail(f"[vary] method {method!r} needs at least one parameter to vary")
+    elif samples is not None:
+        raise fail("[vary] samples: only used by the random, lhs and sobol methods")
+
+    exp = Experiment(
+        name=str(head.get("name", Path(where).stem)), scenario=scenario, replicates=replicates, seed=seed,
+        timeline_minutes=float(bin_minutes), fixed=fixed, method=method, samples=samples, vary=vary_table,
+        arms=_arms(data.get("arms", {}), fail), source=source,
+    )  # fmt: skip
+    exp.points = _points(exp)
+    for i, point in enumerate(exp.points):
+        _check_params(base.replace(**fixed), point, f"[vary] (point {i}: {point})", fail)
+    return exp
+
+
+def _arms(table: dict[str, Any], fail: Any) -> dict[str, list[tuple[str, tuple[dict[str, Any], ...]]]]:
+    """Expand each arm: list-valued intervention settings give one arm per combination."""
+    out: dict[str, list[tuple[str, tuple[dict[str, Any], ...]]]] = {BASELINE: [(BASELINE, ())]}
+    for family, specs in table.items():
+        if family == BASELINE:
+            if specs != []:
+                raise fail(f"[arms] {BASELINE}: reserved for the no-intervention arm (leave it out or empty)")
+            continue
+        if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
+            raise fail(f'[arms] {family}: expected a list of tables such as [{{kind = "friction"}}]')
+        swept = [(i, k, v) for i, s in enumerate(specs) for k, v in s.items() if isinstance(v, list)]
+        combos = itertools.product(*[v for _, _, v in swept]) if swept else [()]
+        group = []
+        for combo in combos:
+            settings = [dict(s) for s in specs]
+            for (i, k, _), value in zip(swept, combo, strict=True):
+                settings[i][k] = value
+            built = [make_intervention(s, where=f"[arms] {family}[{i}]") for i, s in enumerate(settings)]
+            label = ", ".join(f"{specs[i]['kind']}.{k}={v:g}" if _is_number(v) else f"{k}={v}"
+                              for (i, k, _), v in zip(swept, combo, strict=True))  # fmt: skip
+            name = f"{family}({label})" if swept else family
+            group.append((name, tuple(iv.settings() for iv in built)))
+        out[family] = group
+    return out
+
+
+def _points(exp: Experiment) -> list[dict[str, Any]]:
+    """The values of the varied parameters at each point of the design ([{}] when none vary)."""
+    if not exp.vary:
+        return [{}]
+    names = list(exp.vary)
+    kinds = {name: Params.names()[name].type for name in names}
+    if exp.method == "grid":
+        rows = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*exp.vary.values())]
+    else:
+        lo = np.array([v[0] for v in exp.vary.values()], float)
+        hi = np.array([v[1] for v in exp.vary.values()], float)
+        if exp.method == "random":
+            unit = np.random.default_rng(exp.seed).random((exp.samples, len(names)))
+        elif exp.method == "lhs":
+            from scipy.stats import qmc
+
+            unit = qmc.LatinHypercube(d=len(names), seed=exp.seed).random(exp.samples)
+        else:  # sobol: Saltelli's scheme as SALib samples it (the rows SALib's analysis expects)
+            from SALib.sample import sobol
+
+            x = sobol.sample(exp.problem(), exp.samples, calc_second_order=False, seed=exp.seed)
+            unit = (x - lo) / (hi - lo)
+        values = lo + unit * (hi - lo)
+        rows = [dict(zip(names, map(float, row), strict=True)) for row in values]
+    for row in rows:
+        for name in names:
+            if kinds[name] == "int":
+                row[name] = round(row[name])
+    return rows
+
+
+def _check_params(base: Params, values: dict[str, Any], where: str, fail: Any) -> None:
+    names = Params.names()
+    for key in values:
+        if key not in names:
+            raise fail(f"{where} {unknown_name_message(key, names)}")
+    try:
+        base.replace(**values)
+    except ValueError as e:
+        raise fail(f"{where} {e}") from None
+
+
+def _whole(value: Any, name: str, lo: int, fail: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise fail(f"{name}={value!r}: expected a whole number >= {lo}")
+    return value
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)

@@ -1,0 +1,324 @@
+"""Analysis of a sweep's store: effects of each arm against the baseline, figures, Sobol indices.
+
+``pileon report STORE --out DIR`` writes:
+
+* ``effects.csv``: per arm and metric, the baseline and arm means, the mean paired difference and
+  the relative change (arm mean / baseline mean - 1), each with a 95% bootstrap interval
+  (``scipy.stats.bootstrap``, resampling (point, replicate) pairs: arms share seeds, so the
+  comparison is paired), and the standardised paired effect ``d_z`` (mean difference / its sd);
+* ``forest.png``: the relative change in the harm metrics for every arm, with intervals;
+* ``timelines.png``: attacks received per time bin, mean and 95% band, by arm;
+* ``dose_response.png``: for arm families that sweep an intervention setting (a removal delay,
+  a friction strength), the relative change against that setting;
+* ``heatmap.png``: the main metric over the first two swept model parameters, by arm;
+* ``sobol.csv`` and ``sobol.png``: first-order and total Sobol indices (SALib) of the main metric
+  when the experiment's design is ``sobol``;
+* ``report.md``: the tables above in words, with the figures linked.
+
+Figures read the store only, never a model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from scipy import stats
+
+from model import Params
+
+from .experiment import BASELINE
+from .store import Store
+
+HARM = ("attacks_received", "unique_attackers", "peak_attacks_per_hour", "hostile_exposures", "engagement")
+COST = ("benign_suppressed", "wrongly_suspended", "posts_cancelled")
+MAX_TIMELINE_ARMS = 8
+
+
+def paired_effects(
+    runs: pd.DataFrame, metrics: tuple[str, ...] = HARM + COST, n_boot: int = 2000, seed: int = 0
+) -> pd.DataFrame:
+    """Each arm against the baseline on each metric, paired on (point, replicate).
+
+    Returns:
+        One row per (arm, metric): ``n, baseline_mean, arm_mean, diff, diff_lo, diff_hi,
+        rel_change, rel_lo, rel_hi, d_z`` (intervals: 95% percentile bootstrap).
+    """
+    base = runs[runs["arm"] == BASELINE].set_index(["point", "replicate"])
+    if base.empty:
+        raise ValueError("the store has no baseline runs to compare with")
+    rows = []
+    for arm, group in runs[runs["arm"] != BASELINE].groupby("arm", sort=False):
+        g = group.set_index(["point", "replicate"])
+        both = g.join(base, how="inner", lsuffix="", rsuffix="_base")
+        for m in metrics:
+            if m not in g.columns:
+                continue
+            a = both[f"{m}_base"].to_numpy(float)
+            b = both[m].to_numpy(float)
+            ok = np.isfinite(a) & np.isfinite(b)
+            a, b = a[ok], b[ok]
+            row: dict[str, Any] = {"arm": arm, "family": group["family"].iloc[0], "metric": m, "n": len(a)}
+            row |= {"baseline_mean": a.mean() if len(a) else np.nan, "arm_mean": b.mean() if len(a) else np.nan}
+            row |= _intervals(a, b, n_boot, seed)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _intervals(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> dict[str, float]:
+    nan = {k: np.nan for k in ("diff", "diff_lo", "diff_hi", "rel_change", "rel_lo", "rel_hi", "d_z")}
+    if len(a) < 2:
+        return nan
+    d = b - a
+    out = dict(nan)
+    out["diff"] = d.mean()
+    sd = d.std(ddof=1)
+    out["d_z"] = d.mean() / sd if sd > 0 else np.nan
+    if sd > 0:
+        ci = stats.bootstrap((d,), np.mean, n_resamples=n_boot, method="percentile", rng=seed).confidence_interval
+        out["diff_lo"], out["diff_hi"] = ci.low, ci.high
+    else:
+        out["diff_lo"] = out["diff_hi"] = d.mean()
+    if a.mean() > 0:
+        out["rel_change"] = b.mean() / a.mean() - 1.0
+
+        def rel(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return y.mean(axis=axis) / x.mean(axis=axis) - 1.0
+
+        if sd > 0:
+            ci = stats.bootstrap((a, b), rel, paired=True, n_resamples=n_boot, method="percentile",
+                                 rng=seed, vectorized=True).confidence_interval  # fmt: skip
+            out["rel_lo"], out["rel_hi"] = ci.low, ci.high
+        else:
+            out["rel_lo"] = out["rel_hi"] = out["rel_change"]
+    return out
+
+
+def swept_settings(runs: pd.DataFrame) -> dict[str, str]:
+    """For each arm family that sweeps one intervention setting, that setting's column."""
+    out = {}
+    setting_cols = [c for c in runs.columns if "." in c]
+    for family, g in runs[runs["arm"] != BASELINE].groupby("family"):
+        varying = [c for c in setting_cols if g[c].nunique(dropna=True) > 1]
+        if len(varying) == 1 and g["arm"].nunique() > 1:
+            out[family] = varying[0]
+    return out
+
+
+def swept_params(runs: pd.DataFrame) -> list[str]:
+    """Model parameters that take more than one value across the runs, in declaration order."""
+    return [c for c in Params.names() if c in runs.columns and runs[c].nunique(dropna=True) > 1]
+
+
+def sobol_indices(runs: pd.DataFrame, problem: dict[str, Any], metric: str) -> pd.DataFrame:
+    """First-order and total Sobol indices of ``metric`` (baseline arm, mean over replicates)."""
+    from SALib.analyze import sobol
+
+    y = runs[runs["arm"] == BASELINE].groupby("point")[metric].mean().sort_index()
+    expected = len(y.index)
+    if expected % (problem["num_vars"] + 2) or not np.array_equal(y.index, np.arange(expected)):
+        raise ValueError("the store's Sobol design is incomplete: finish the sweep first")
+    si = sobol.analyze(problem, y.to_numpy(float), calc_second_order=False, seed=0)
+    return pd.DataFrame({"parameter": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
+                         "ST": si["ST"], "ST_conf": si["ST_conf"]})  # fmt: skip
+
+
+def write_report(
+    store_path: str | Path, out: str | Path, metric: str = "attacks_received", n_boot: int = 2000
+) -> dict[str, Path]:
+    """Write the tables and figures of the module docstring for the store at ``store_path``.
+
+    Returns:
+        The paths written, by name.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with Store(store_path) as store:
+        runs = store.runs()
+        meta = store.meta()
+        if runs.empty:
+            raise ValueError(f"{store_path}: no runs saved yet")
+        if metric not in runs.columns:
+            raise ValueError(f"metric {metric!r} is not in the store; known: {', '.join(HARM + COST)}")
+        arms = _timeline_arms(runs)
+        timelines = store.timelines(runs.loc[runs["arm"].isin(arms), "run_id"].tolist())
+    sns.set_theme(style="whitegrid", context="notebook")
+    paths: dict[str, Path] = {}
+    effects = paired_effects(runs, n_boot=n_boot) if (runs["arm"] != BASELINE).any() else pd.DataFrame()
+    if not effects.empty:
+        paths["effects"] = out / "effects.csv"
+        effects.to_csv(paths["effects"], index=False)
+        paths["forest"] = _save(forest_figure(effects, (metric, "hostile_exposures")), out / "forest.png")
+        dose = swept_settings(runs)
+        if dose:
+            paths["dose_response"] = _save(dose_figure(runs, effects, dose, metric), out / "dose_response.png")
+    paths["timelines"] = _save(timeline_figure(runs, timelines, arms, "attacks_received"), out / "timelines.png")
+    varied = swept_params(runs)
+    if len(varied) >= 2:
+        paths["heatmap"] = _save(heatmap_figure(runs, varied[0], varied[1], metric), out / "heatmap.png")
+    sobol = None
+    if meta.get("method") == "sobol":
+        sobol = sobol_indices(runs, json.loads(meta["problem"]), metric)
+        paths["sobol"] = out / "sobol.csv"
+        sobol.to_csv(paths["sobol"], index=False)
+        paths["sobol_figure"] = _save(sobol_figure(sobol, metric), out / "sobol.png")
+    paths["report"] = out / "report.md"
+    paths["report"].write_text(_markdown(meta, runs, effects, sobol, metric, paths), encoding="utf-8")
+    return paths
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+
+def forest_figure(effects: pd.DataFrame, metrics: tuple[str, ...]) -> plt.Figure:
+    """Relative change (with 95% interval) of each arm against the baseline, one panel per metric."""
+    metrics = tuple(m for m in metrics if m in set(effects["metric"]))
+    arms = list(dict.fromkeys(effects["arm"]))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 1.2 + 0.42 * len(arms)),
+                             sharey=True, squeeze=False, layout="constrained")  # fmt: skip
+    colors = dict(zip(dict.fromkeys(effects["family"]), sns.color_palette("deep"), strict=False))
+    for ax, m in zip(axes[0], metrics, strict=True):
+        e = effects[effects["metric"] == m].set_index("arm").reindex(arms)
+        y = np.arange(len(arms))
+        for i, (_, r) in enumerate(e.iterrows()):
+            ax.errorbar(100 * r["rel_change"], i, xerr=[[100 * (r["rel_change"] - r["rel_lo"])], [100 * (r["rel_hi"] - r["rel_change"])]],
+                        fmt="o", color=colors.get(r["family"], "k"), capsize=3)  # fmt: skip
+        ax.axvline(0, color="#444444", lw=1)
+        ax.set_yticks(y, arms)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{m}: change vs no intervention (%)")
+    axes[0][0].set_title("effect with 95% bootstrap interval", loc="left", fontsize=11)
+    return fig
+
+
+def timeline_figure(runs: pd.DataFrame, timelines: pd.DataFrame, arms: list[str], column: str) -> plt.Figure:
+    """Mean ``column`` per time bin by arm, with a 95% band (normal interval over runs)."""
+    arm_of = runs.set_index("run_id")["arm"]
+    bin_minutes = (
+        float(np.diff(np.unique(timelines["minute"]))[:1].min()) if timelines["minute"].nunique() > 1 else 10.0
+    )
+    n_bins = int(timelines["minute"].max() / bin_minutes) + 1
+    fig, ax = plt.subplots(figsize=(11, 4.8), layout="constrained")
+    colors = sns.color_palette("deep", len(arms))
+    for color, arm in zip(colors, arms, strict=True):
+        ids = arm_of.index[arm_of == arm]
+        grid = np.zeros((len(ids), n_bins))
+        pos = {r: i for i, r in enumerate(ids)}
+        t = timelines[timelines["run_id"].isin(ids)]
+        grid[t["run_id"].map(pos).to_numpy(), (t["minute"] / bin_minutes).round().astype(int).to_numpy()] = t[column]
+        mean = grid.mean(axis=0)
+        half = 1.96 * grid.std(axis=0, ddof=1) / np.sqrt(len(ids)) if len(ids) > 1 else np.zeros(n_bins)
+        hours = np.arange(n_bins) * bin_minutes / 60.0
+        ax.plot(hours, mean, color=color, lw=1.6, label=f"{arm} (n={len(ids)})")
+        ax.fill_between(hours, mean - half, mean + half, color=color, alpha=0.2, lw=0)
+    ax.set_xlabel("hours after the seed post")
+    ax.set_ylabel(f"{column.replace('_', ' ')} per {bin_minutes:g} min")
+    ax.set_xlim(0, None)
+    ax.set_ylim(0, None)
+    ax.legend(fontsize=9, frameon=False)
+    ax.set_title("mean over runs, band: 95% interval of the mean", loc="left", fontsize=11)
+    return fig
+
+
+def dose_figure(runs: pd.DataFrame, effects: pd.DataFrame, dose: dict[str, str], metric: str) -> plt.Figure:
+    """Relative change in ``metric`` against the swept setting of each arm family."""
+    fig, axes = plt.subplots(1, len(dose), figsize=(5 * len(dose), 4), squeeze=False, layout="constrained")
+    setting_of = runs.drop_duplicates("arm").set_index("arm")
+    for ax, (family, col) in zip(axes[0], dose.items(), strict=True):
+        e = effects[(effects["family"] == family) & (effects["metric"] == metric)].copy()
+        e["x"] = e["arm"].map(setting_of[col]).astype(float)
+        e = e.sort_values("x")
+        ax.errorbar(e["x"], 100 * e["rel_change"], yerr=[100 * (e["rel_change"] - e["rel_lo"]), 100 * (e["rel_hi"] - e["rel_change"])],
+                    fmt="o-", capsize=3)  # fmt: skip
+        ax.axhline(0, color="#444444", lw=1)
+        ax.set_xlabel(col)
+        ax.set_ylabel(f"{metric}: change (%)")
+        ax.set_title(family, loc="left", fontsize=11)
+    return fig
+
+
+def heatmap_figure(runs: pd.DataFrame, x: str, y: str, metric: str) -> plt.Figure:
+    """Mean ``metric`` over two swept parameters (binned into quintiles if sampled), by arm."""
+    arms = list(dict.fromkeys(runs["arm"]))[:6]
+    df = runs[runs["arm"].isin(arms)].copy()
+    for c in (x, y):
+        if df[c].nunique() > 8:
+            df[c] = pd.qcut(df[c], 5).apply(lambda iv: f"{iv.mid:.3g}")
+    fig, axes = plt.subplots(1, len(arms), figsize=(4.2 * len(arms), 3.8), squeeze=False, layout="constrained")
+    vmax = df.groupby(["arm", x, y], observed=True)[metric].mean().max()
+    for ax, arm in zip(axes[0], arms, strict=True):
+        table = df[df["arm"] == arm].pivot_table(index=y, columns=x, values=metric, aggfunc="mean", observed=True)
+        sns.heatmap(table.sort_index(ascending=False), ax=ax, cmap="rocket_r", vmin=0, vmax=vmax, annot=table.size <= 30,
+                    fmt=".0f", cbar=ax is axes[0][-1])  # fmt: skip
+        ax.set_title(arm, fontsize=10)
+    fig.suptitle(f"mean {metric}", x=0.01, ha="left", fontsize=11)
+    return fig
+
+
+def sobol_figure(sobol: pd.DataFrame, metric: str) -> plt.Figure:
+    """First-order and total Sobol indices with their 95% intervals."""
+    long = pd.concat([
+        pd.DataFrame({"parameter": sobol["parameter"], "index": "first order (S1)", "value": sobol["S1"], "conf": sobol["S1_conf"]}),
+        pd.DataFrame({"parameter": sobol["parameter"], "index": "total (ST)", "value": sobol["ST"], "conf": sobol["ST_conf"]}),
+    ])  # fmt: skip
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.5 * len(sobol)), layout="constrained")
+    sns.barplot(data=long, y="parameter", x="value", hue="index", ax=ax)
+    for bar_container, (_, g) in zip(ax.containers, long.groupby("index", sort=False), strict=False):
+        for bar, conf in zip(bar_container, g["conf"], strict=False):
+            ax.errorbar(bar.get_width(), bar.get_y() + bar.get_height() / 2, xerr=conf, color="k", capsize=2, lw=1)
+    ax.set_xlabel(f"Sobol index of {metric}")
+    return fig
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _timeline_arms(runs: pd.DataFrame) -> list[str]:
+    """Arms drawn in the timeline figure: all if few, else the baseline and each family's first."""
+    arms = list(dict.fromkeys(runs["arm"]))
+    if len(arms) <= MAX_TIMELINE_ARMS:
+        return arms
+    firsts = list(dict.fromkeys(runs.drop_duplicates("family")["arm"]))
+    return firsts[:MAX_TIMELINE_ARMS]
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _markdown(meta: dict[str, str], runs: pd.DataFrame, effects: pd.DataFrame, sobol: pd.DataFrame | None,
+              metric: str, paths: dict[str, Path]) -> str:  # fmt: skip
+    lines = [f"# Report: {meta.get('name', '')}", ""]
+    commits = ", ".join(sorted(map(str, runs["git_commit"].dropna().unique()))) if "git_commit" in runs else "?"
+    lines += [f"{len(runs)} runs, {runs['arm'].nunique()} arms, {runs['point'].nunique()} points, "
+              f"up to {runs['replicate'].max() + 1} replicates; pileon {runs['pileon_version'].iloc[0]}, commit {commits}.", ""]  # fmt: skip
+    if not effects.empty:
+        e = effects[effects["metric"] == metric]
+        lines += [f"## {metric}: each arm against no intervention (paired, 95% bootstrap interval)", "",
+                  "| arm | baseline mean | arm mean | change | interval | d_z |", "|---|---|---|---|---|---|"]  # fmt: skip
+        for _, r in e.iterrows():
+            lines.append(f"| {r['arm']} | {r['baseline_mean']:.1f} | {r['arm_mean']:.1f} | {100 * r['rel_change']:+.1f}% | "
+                         f"[{100 * r['rel_lo']:+.1f}%, {100 * r['rel_hi']:+.1f}%] | {r['d_z']:.2f} |")  # fmt: skip
+        costs = effects[effects["metric"].isin(COST)].pivot_table(
+            index="arm", columns="metric", values="arm_mean", sort=False
+        )
+        lines += ["", "## Costs (mean per run)", "", "| arm | " + " | ".join(costs.columns) + " |",
+                  "|---" * (len(costs.columns) + 1) + "|"]  # fmt: skip
+        for arm, r in costs.iterrows():
+            lines.append(f"| {arm} | " + " | ".join(f"{v:.2f}" for v in r) + " |")
+    if sobol is not None:
+        lines += ["", f"## Sobol indices of {metric}", "", "| parameter | S1 | ST |", "|---|---|---|"]
+        for _, r in sobol.iterrows():
+            lines.append(
+                f"| {r['parameter']} | {r['S1']:.3f} ± {r['S1_conf']:.3f} | {r['ST']:.3f} ± {r['ST_conf']:.3f} |"
+            )
+    lines += ["", "## Files", ""] + [f"- {name}: `{p.name}`" for name, p in paths.items() if name != "report"]
+    return "\n".join(lines) + "\n"

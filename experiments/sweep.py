@@ -1,0 +1,205 @@
+"""Running an experiment: every run of its design, in parallel, each saved the moment it finishes.
+
+Runs go to local worker processes by default, or to a Dask distributed cluster given its
+scheduler's address. Either way the main process writes each finished run to the store (one
+transaction per run), so a sweep stopped at any point (Ctrl-C, SIGKILL, a crash) is resumed by
+running the same command again: the runs already in the store are skipped, none is done twice.
+At most a few runs per worker are in flight at once, so memory stays flat however long the sweep.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model import OutrageModel
+from model.decisions import AMPLIFY, ATTACK, DEFEND
+from model.interventions import make as make_intervention
+from model.results import RunResult
+from model.scenarios import get as get_scenario
+
+from . import output
+from .experiment import Experiment, RunSpec
+from .store import Store, now
+
+# Summary entries that are not numbers or are better read from the timeline.
+_SKIP_METRICS = {"peak_attacks_clock", "trend_clock", "clock_at_1000_posts", "clock_at_5000_posts"}
+
+
+@dataclass
+class SweepReport:
+    """What a call to :func:`sweep` did."""
+
+    store: Path
+    total: int  # runs in the design
+    skipped: int  # already in the store
+    ran: int  # run now
+    seconds: float
+
+
+def run_spec(spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Simulate one run of a sweep; returns its tidy row and its binned timeline.
+
+    Top-level (picklable) so that worker processes and Dask workers can call it.
+    """
+    params = get_scenario(spec.scenario).replace(**spec.params)
+    interventions = [make_intervention(s) for s in spec.interventions]
+    t0 = time.perf_counter()
+    result = OutrageModel(params, seed=spec.seed, interventions=interventions).run()
+    runtime = time.perf_counter() - t0
+    row: dict[str, Any] = {
+        "run_id": spec.run_id,
+        "point": spec.point,
+        "replicate": spec.replicate,
+        "arm": spec.arm,
+        "family": spec.family,
+        "seed": spec.seed,
+        "scenario": spec.scenario,
+    }
+    row |= result.params
+    for s in spec.interventions:
+        row |= {f"{s['kind']}.{k}": v for k, v in s.items() if k != "kind"}
+    row |= {k: v for k, v in result.summary.items() if k not in _SKIP_METRICS}
+    row |= {"runtime_s": round(runtime, 4), "worker_pid": os.getpid()}
+    return row, binned_timeline(result, spec.timeline_minutes)
+
+
+def binned_timeline(result: RunResult, bin_minutes: float) -> dict[str, np.ndarray]:
+    """Posts by action, attacks received and hostile views per time bin, trailing empty bins cut."""
+    n_bins = max(1, int(np.ceil(result.n_steps * result.step_minutes / bin_minutes)))
+    step_bin = (np.arange(result.n_steps) * result.step_minutes // bin_minutes).astype(np.int64)
+
+    def per_bin(values: np.ndarray, bins: np.ndarray = step_bin) -> np.ndarray:
+        return np.bincount(bins, weights=values, minlength=n_bins)[:n_bins].astype(np.int64)
+
+    ev = result.events
+    received = (ev["action"] == ATTACK) & ev["reaches_target"]
+    event_bin = (ev["step"][received] * result.step_minutes // bin_minutes).astype(np.int64)
+    out = {
+        "amplify": per_bin(result.counts[:, AMPLIFY]),
+        "attack": per_bin(result.counts[:, ATTACK]),
+        "defend": per_bin(result.counts[:, DEFEND]),
+        "attacks_received": per_bin(np.ones(len(event_bin)), event_bin),
+        "hostile_views": per_bin(result.hostile_views),
+    }
+    busy = np.flatnonzero(np.any([v > 0 for v in out.values()], axis=0))
+    last = int(busy[-1]) + 1 if len(busy) else 1
+    return {k: v[:last] for k, v in out.items()}
+
+
+def sweep(
+    experiment: Experiment,
+    store_path: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    fresh: bool = False,
+    progress: bool = True,
+    on_saved: Callable[[int], None] | None = None,
+) -> SweepReport:
+    """Run every run of ``experiment`` not yet in the store at ``store_path``.
+
+    Args:
+        workers: local worker processes (default: the machine's cores); 1 runs in this process.
+        scheduler: address of a Dask distributed scheduler (``tcp://host:8786``) to run on
+            instead of local processes (needs the ``dask[distributed]`` package).
+        fresh: delete the store first instead of resuming.
+        progress: show a progress bar with an ETA.
+        on_saved: called with each run id once it is saved (for tests and notebooks).
+
+    Returns:
+        A :class:`SweepReport`.
+    """
+    store_path = Path(store_path)
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(store_path) + suffix).unlink(missing_ok=True)
+    meta = {"fingerprint": experiment.fingerprint, "name": experiment.name, "source": experiment.source,
+            "method": experiment.method or "", "problem": _json(experiment.problem()) if experiment.method == "sobol" else ""}  # fmt: skip
+    specs = experiment.specs()
+    t0 = time.perf_counter()
+    with Store(store_path, meta) as store:
+        done = store.done()
+        todo = [s for s in specs if s.run_id not in done]
+        provenance = {"pileon_version": output.package_version(), "git_commit": output.git_commit()}
+        bar = _bar(len(specs), len(specs) - len(todo), experiment.name, progress)
+        try:
+            if scheduler:
+                results = _on_dask(todo, scheduler)
+            elif (workers or os.cpu_count() or 1) == 1 or len(todo) <= 1:
+                results = (run_spec(s) for s in todo)
+            else:
+                results = _on_processes(todo, workers or os.cpu_count() or 1)
+            for row, timeline in results:
+                store.save(row | provenance | {"finished_at": now()}, timeline, experiment.timeline_minutes)
+                bar.update(1)
+                if on_saved is not None:
+                    on_saved(row["run_id"])
+        finally:
+            bar.close()
+    return SweepReport(store_path, len(specs), len(specs) - len(todo), len(todo), time.perf_counter() - t0)
+
+
+def _on_processes(todo: list[RunSpec], workers: int) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+    """Results of ``todo`` from local worker processes, as they finish (a bounded window in flight)."""
+    ctx = multiprocessing.get_context("spawn")  # no fork: numba and threads do not survive it
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from _windowed(todo, pool.submit, 4 * workers)
+
+
+def _on_dask(todo: list[RunSpec], address: str) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+    """Results of ``todo`` from a Dask distributed cluster, as they finish."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise RuntimeError("running on a Dask cluster needs the dask[distributed] package") from None
+    with Client(address, timeout="20s") as client:
+        window = 4 * max(1, sum(client.nthreads().values()))
+        yield from _windowed(todo, lambda f, s: client.submit(f, s, pure=False), window)
+
+
+def _windowed(todo: list[RunSpec], submit: Callable[..., Any], window: int) -> Iterator[Any]:
+    """Submit runs keeping at most ``window`` in flight; yield results as they finish."""
+    pending: set[Any] = set()
+    queue = iter(todo)
+    for spec in queue:
+        pending.add(submit(run_spec, spec))
+        if len(pending) >= window:
+            break
+    while pending:
+        finished, pending = _wait_any(pending)
+        for fut in finished:
+            yield fut.result()
+            nxt = next(queue, None)
+            if nxt is not None:
+                pending.add(submit(run_spec, nxt))
+
+
+def _wait_any(pending: set[Any]) -> tuple[set[Any], set[Any]]:
+    """Wait for at least one future (concurrent.futures or Dask) to finish."""
+    if all(isinstance(f, Future) for f in pending):
+        done, rest = wait(pending, return_when=FIRST_COMPLETED)
+        return set(done), set(rest)
+    from distributed import wait as dask_wait
+
+    done, rest = dask_wait(list(pending), return_when="FIRST_COMPLETED")
+    return set(done), set(rest)
+
+
+def _bar(total: int, initial: int, name: str, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="run", desc=name, disable=not enabled, smoothing=0.05)
+
+
+def _json(x: Any) -> str:
+    return json.dumps(x)
