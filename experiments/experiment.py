@@ -236,7 +236,10 @@ def _arms(table: dict[str, Any], fail: Any) -> dict[str, list[tuple[str, tuple[d
             settings = [dict(s) for s in specs]
             for (i, k, _), value in zip(swept, combo, strict=True):
                 settings[i][k] = value
-            built = [make_intervention(s, where=f"[arms] {family}[{i}]") for i, s in enumerate(settings)]
+            try:
+                built = [make_intervention(s, where=f"[arms] {family}[{i}]") for i, s in enumerate(settings)]
+            except ValueError as e:
+                raise fail(str(e)) from None
             label = ", ".join(f"{specs[i]['kind']}.{k}={v:g}" if _is_number(v) else f"{k}={v}"
                               for (i, k, _), v in zip(swept, combo, strict=True))  # fmt: skip
             name = f"{family}({label})" if swept else family

@@ -45,6 +45,9 @@ def paired_effects(
 ) -> pd.DataFrame:
     """Each arm against the baseline on each metric, paired on (point, replicate).
 
+    A metric missing from a run (an intervention's own count, in a run without that
+    intervention) counts as 0.
+
     Returns:
         One row per (arm, metric): ``n, baseline_mean, arm_mean, diff, diff_lo, diff_hi,
         rel_change, rel_lo, rel_hi, d_z`` (intervals: 95% percentile bootstrap).
@@ -55,14 +58,15 @@ def paired_effects(
     rows = []
     for arm, group in runs[runs["arm"] != BASELINE].groupby("arm", sort=False):
         g = group.set_index(["point", "replicate"])
-        both = g.join(base, how="inner", lsuffix="", rsuffix="_base")
+        both = g.join(base.add_suffix("_base"), how="inner")
         for m in metrics:
             if m not in g.columns:
                 continue
-            a = both[f"{m}_base"].to_numpy(float)
-            b = both[m].to_numpy(float)
-            ok = np.isfinite(a) & np.isfinite(b)
-            a, b = a[ok], b[ok]
+            if m not in base.columns or m.endswith("_minutes"):
+                continue
+            # an intervention's own count is missing from runs without it: it is 0 there
+            a = both[f"{m}_base"].fillna(0).to_numpy(float)
+            b = both[m].fillna(0).to_numpy(float)
             row: dict[str, Any] = {"arm": arm, "family": group["family"].iloc[0], "metric": m, "n": len(a)}
             row |= {"baseline_mean": a.mean() if len(a) else np.nan, "arm_mean": b.mean() if len(a) else np.nan}
             row |= _intervals(a, b, n_boot, seed)

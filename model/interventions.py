@@ -323,7 +323,7 @@ class Suspension(Intervention):
             self._acted(t)
 
     def idle(self, model: Any, t: int) -> bool:
-        return self._head == len(self._queue)
+        return self._head == len(self._queue) and self._read == len(model.log)
 
     def filter_items(self, model: Any, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
         if self.acted_at is None:
@@ -362,7 +362,10 @@ class CounterSpeech(Intervention):
         self._pool, self._cum = supportive, np.cumsum(rate) / rate.sum() if len(rate) else rate
         self._rate = self.posts * model.network.n / 1e5 / (self.duration * 60.0 / model.params.step_minutes)
         self._end = (self.start + self.duration) * 60.0 / model.params.step_minutes
-        self._mean_activity = float(model.clock.activity.mean())  # posts follow the circadian profile
+        # The posts follow the circadian profile, with ``posts`` expected over the whole campaign.
+        first = math.ceil(self.start * 60.0 / model.params.step_minutes)
+        window = model.clock.activity[first : math.ceil(self._end)]
+        self._mean_activity = float(window.mean()) if len(window) else 1.0
 
     def begin_step(self, model: Any, t: int) -> None:
         if not self.started(model, t) or t >= self._end or not len(self._pool):
@@ -437,6 +440,15 @@ class Removal(Intervention):
         self._gone[due] = True
         self.removed += len(due)
         self.benign_removed += int((log.valence[due] >= 0).sum())
+
+    def idle(self, model: Any, t: int) -> bool:
+        log = model.log
+        if self._read < len(log):
+            return False
+        young = np.arange(self._ripe, len(log))  # posts not yet old enough to remove
+        kind = log.action[young]
+        due = (kind == SEED) if self.what == "seed" else (kind == ATTACK) & (self._shares[young] >= self.min_shares)
+        return not np.any(due & ~self._gone[young])
 
     def filter_items(self, model: Any, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
         if self.acted_at is None:
