@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model import OutrageModel
-from model.decisions import AMPLIFY, ATTACK, DEFEND
+from model.decisions import ATTACK, DEFEND
 from model.interventions import (
     KINDS,
     CircuitBreaker,
@@ -265,7 +265,7 @@ def test_each_intervention_reduces_harm_on_average():
 
 def test_make_checks_kind_names_and_values():
     assert make({"kind": "friction", "cancel": 0.2}) == Friction(cancel=0.2)
-    for kind, cls in KINDS.items():
+    for cls in KINDS.values():
         assert make(cls().settings()) == cls()
     with pytest.raises(ValueError, match="unknown intervention kind 'fricton'.*did you mean friction"):
         make({"kind": "fricton"})
