@@ -21,6 +21,7 @@ fresh clone the first process also compiles them, about 10 s, and caches them on
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import resource
 import time
@@ -241,3 +242,84 @@ def _mesa(net: Network, p: float, seed: int, source: int, space: bool) -> tuple[
     while model.running:
         model.step()
     return np.array([i for i, a in enumerate(model.users) if a.state != 0]), t1
+
+
+def sweep_benchmark(
+    runs: int, users: int, workers: int, store: str, say: Callable[[str], None] = print, sample_s: float = 0.5
+) -> dict[str, Any]:
+    """Time a sweep of ``runs`` #Buffy runs of ``users`` users, and watch its memory.
+
+    The baseline, in the same command: the same runs one after another in this process (the first
+    ``min(runs, 50)`` of them), so the ratio says how much of the machine the sweep uses
+    (parallel speed-up, with every overhead of processes and the store included). Memory: the
+    resident memory of this process and its workers, sampled every ``sample_s`` seconds; "flat"
+    means the last tenth of the sweep peaks no higher than the second tenth.
+
+    Returns:
+        The figures, by name.
+    """
+    import threading
+    from pathlib import Path
+
+    import psutil
+
+    from .experiment import parse
+    from .sweep import run_spec, sweep
+
+    exp = parse({"experiment": {"name": f"bench-{runs}", "replicates": runs, "seed": 1},
+                 "params": {"n_users": users}})  # fmt: skip
+    Path(store).unlink(missing_ok=True)
+    specs = exp.specs()
+    _warm_up()
+    k = min(runs, 50)
+    t0 = time.perf_counter()
+    for spec in specs[:k]:
+        run_spec(spec)
+    serial = (time.perf_counter() - t0) / k
+    say(f"in process, one after another: {serial * 1000:.0f} ms a run ({k} runs)")
+
+    me = psutil.Process()
+    samples: list[tuple[int, float]] = []  # (runs saved, RSS of this process and its workers, MB)
+    saved = [0]
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(sample_s):
+            procs = [me, *me.children(recursive=True)]
+            rss = 0.0
+            for p in procs:
+                with contextlib.suppress(psutil.Error):
+                    rss += p.memory_info().rss
+            samples.append((saved[0], rss / 2**20))
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+
+    def on_saved(_: int) -> None:
+        saved[0] += 1
+
+    report = sweep(exp, store, workers=workers, progress=True, on_saved=on_saved)
+    stop.set()
+    thread.join()
+    per_run = report.seconds / runs
+    mem = pd.DataFrame(samples, columns=["saved", "rss_mb"])
+    tenth = max(1, runs // 10)
+    early = mem[(mem.saved >= tenth) & (mem.saved < 2 * tenth)].rss_mb.max()
+    late = mem[mem.saved >= runs - tenth].rss_mb.max()
+    out = {
+        "runs": runs,
+        "users": users,
+        "workers": workers,
+        "sweep_s": round(report.seconds, 1),
+        "runs_per_s": round(runs / report.seconds, 1),
+        "serial_s_per_run": round(serial, 4),
+        "speedup_vs_serial": round(serial / per_run, 2),
+        "rss_mb_second_tenth": round(float(early), 1),
+        "rss_mb_last_tenth": round(float(late), 1),
+        "rss_growth": round(float(late / early), 3),
+    }
+    say(f"sweep of {runs:,} runs of {users:,} users on {workers} workers: {report.seconds:.1f} s "
+        f"({out['runs_per_s']} runs/s; {out['speedup_vs_serial']}x the in-process rate)")  # fmt: skip
+    say(f"memory (this process + workers): {early:.0f} MB in the second tenth of the sweep, {late:.0f} MB in "
+        f"the last tenth (x{out['rss_growth']})")  # fmt: skip
+    return out

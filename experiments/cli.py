@@ -175,6 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=1)
     bench.add_argument("--out", type=Path, default=None, help="also write the table here as CSV")
     bench.set_defaults(func=cmd_bench)
+
+    bs = sub.add_parser(
+        "bench-sweep",
+        help="benchmark a sweep: N #Buffy runs in parallel into a store, speed and memory",
+        description="Runs a sweep of --runs #Buffy runs of --users users on --workers processes into a "
+        "fresh store, and reports its time against the same runs one after another in this process, "
+        "and the memory of this process and its workers early and late in the sweep.",
+    )
+    bs.add_argument("--runs", type=int, default=1000, help="runs in the sweep (default: 1000)")
+    bs.add_argument("--users", type=int, default=10_000, help="users per run (default: 10000)")
+    bs.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    bs.add_argument("--store", type=Path, default=Path("runs/bench-sweep.sqlite"), help="store (replaced)")
+    bs.set_defaults(func=cmd_bench_sweep)
     return parser
 
 
@@ -523,6 +536,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_bench_sweep(args: argparse.Namespace) -> int:
+    """``pileon bench-sweep``."""
+    from . import bench
+
+    for name in ("runs", "users", "workers"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name}={getattr(args, name)}: expected at least 1")
+    bench.sweep_benchmark(args.runs, args.users, args.workers, str(args.store))
     return 0
 
 
