@@ -62,20 +62,36 @@ def buffy_measures(result: RunResult) -> dict[str, Any]:
     """The quantities of a run that the #Buffy anchors speak of."""
     day = dt.datetime.combine(result.start.date(), dt.time())
     onset = hostile_onset_step(result)
-    return {
+    out: dict[str, Any] = {
         "seed_post_clock_time": _hours(result.start - day),
         "hostile_wave_onset_clock_time": _hours(result.clock(onset) - day) if onset is not None else float("inf"),
         "posts_by_14h": result.posts_by(day + dt.timedelta(hours=14)),
         "posts_by_19h": result.posts_by(day + dt.timedelta(hours=19)),
         "hostile_share": result.summary["hostile_share"],
     }
+    ivs = {iv["kind"]: iv for iv in result.interventions}
+    if "protect" in ivs:  # the victim going private
+        acted = ivs["protect"]["acted_at"]
+        out["private_clock_time"] = _hours(result.clock(acted) - day) if acted is not None else float("inf")
+    if "counter_speech" in ivs:  # the counter-hashtag: its posts, and their hourly volume per 100k users
+        cs = ivs["counter_speech"]
+        posts = cs["report"]["campaign_posts"]
+        out["counter_hashtag_uses"] = posts
+        out["counter_hashtag_hourly_per_100k"] = posts / cs["duration"] * 1e5 / result.params["n_users"]
+    return out
 
 
-def check_buffy(measures: dict[str, Any], anchors: dict[str, Anchor] | None = None) -> list[dict[str, Any]]:
+def check_buffy(
+    measures: dict[str, Any], anchors: dict[str, Anchor] | None = None, trend_threshold: float = 15.0
+) -> list[dict[str, Any]]:
     """Compare measures (of one run, or medians over runs) with every anchor a run can be checked on.
 
-    Returns one row per anchor: ``quantity, value, expected, ok``; anchors a run of the engine alone
-    cannot speak to say so in ``expected`` and have ``ok`` None.
+    The victim going private and the counter-hashtag are checked when the run had the ``protect``
+    and ``counter_speech`` interventions; ``trend_threshold`` is the run's (the volume a topic needs
+    to trend).
+
+    Returns one row per anchor: ``quantity, value, expected, ok``; anchors the run cannot speak to
+    say so in ``expected`` and have ``ok`` None.
     """
     a = anchors or load_anchors()
     seed = a["seed_post_clock_time"]
@@ -99,9 +115,22 @@ def check_buffy(measures: dict[str, Any], anchors: dict[str, Anchor] | None = No
              f"{share.low}-{share.high} (attacks / (attacks + defences))",
              float(share.low) <= measures["hostile_share"] <= float(share.high)),
     ]  # fmt: skip
-    for name in ("victim_goes_private", "counter_hashtag_trending", "counter_hashtag_uses"):
-        if name in a:
-            rows.append(_row(name, None, "not checked: needs the victim-side and counter-speech interventions", None))
+    if "private_clock_time" in measures:
+        rows.append(_row("victim_goes_private", _clock(measures["private_clock_time"]), "the same day (before 24:00)",
+                         measures["private_clock_time"] < 24.0))  # fmt: skip
+    else:
+        rows.append(_row("victim_goes_private", None, "not checked: run with --intervene protect", None))
+    if "counter_hashtag_uses" in measures:
+        threshold = float(trend_threshold)
+        rows.append(_row("counter_hashtag_trending", f"{measures['counter_hashtag_hourly_per_100k']:.0f} posts/hour per 100k",
+                         f">= trend_threshold ({threshold:g}): enough volume to trend on its own",
+                         measures["counter_hashtag_hourly_per_100k"] >= threshold))  # fmt: skip
+        uses = a["counter_hashtag_uses"]
+        rows.append(_row("counter_hashtag_uses", f"{measures['counter_hashtag_uses']:,}", f">= {uses.low} campaign posts",
+                         measures["counter_hashtag_uses"] >= float(uses.low)))  # fmt: skip
+    else:
+        for name in ("counter_hashtag_trending", "counter_hashtag_uses"):
+            rows.append(_row(name, None, "not checked: run with --intervene counter_speech", None))
     return rows
 
 

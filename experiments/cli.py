@@ -284,7 +284,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     }
     anchor_rows = None
     if args.scenario == "buffy":
-        anchor_rows = anchors.check_buffy(anchors.buffy_measures(result))
+        anchor_rows = anchors.check_buffy(anchors.buffy_measures(result), trend_threshold=params.trend_threshold)
         extra["anchors"] = anchor_rows
     paths = output.write_run(result, out, extra)
     if not args.no_plot:
@@ -380,6 +380,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"pileon: interrupted; finished runs are saved in {out}: run the same command to resume", file=sys.stderr)
         return 130
+    except sweep.RunError as e:
+        print(f"pileon: error: {e}", file=sys.stderr)
+        return 1
     print(f"  {report.ran:,} runs done in {report.seconds:.1f} s ({report.skipped:,} already in the store)")
     print(f"  next: pileon report {out}")
     return 0

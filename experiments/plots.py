@@ -16,6 +16,15 @@ from model.results import RunResult
 from .anchors import Anchor, _h
 from .compare import CURVES, Comparison
 
+INTERVENTION_LABELS = {
+    "protect": "target goes private",
+    "counter_speech": "counter-speech campaign",
+    "removal": "first removal",
+    "suspend": "first suspension",
+    "friction": "first friction prompt",
+    "circuit_breaker": "circuit breaker trips",
+    "downrank": "down-ranking",
+}
 PALETTE = {"seed_post": "#444444", "amplify": "#4C72B0", "attack": "#C44E52", "defend": "#55A868"}
 
 
@@ -49,6 +58,14 @@ def timeline_figure(
             a.axvline(result.clock(result.trend_step), color="#8172B3", linestyle=":", linewidth=1.2)
         ax.annotate("case trends", (result.clock(result.trend_step), 0.02), xycoords=("data", "axes fraction"),
                     xytext=(3, 0), textcoords="offset points", color="#8172B3", fontsize=8)  # fmt: skip
+    for i, iv in enumerate(result.interventions):
+        if iv["acted_at"] is None:
+            continue
+        t = result.clock(iv["acted_at"])
+        for a in (ax, ax2):
+            a.axvline(t, color="#2F4F4F", linestyle="-.", linewidth=1.0)
+        ax.annotate(INTERVENTION_LABELS.get(iv["kind"], iv["kind"]), (t, 0.97 - 0.07 * i), xycoords=("data", "axes fraction"),
+                    xytext=(3, 0), textcoords="offset points", color="#2F4F4F", fontsize=8, va="top")  # fmt: skip
     if anchors:
         _mark_anchors(ax, ax2, result, anchors)
     ax.set_title(title or f"pileon run: {result.summary['total_posts']:,} posts, seed {result.seed}")

@@ -35,6 +35,18 @@ from .store import Store, now
 _SKIP_METRICS = {"peak_attacks_clock", "trend_clock", "clock_at_1000_posts", "clock_at_5000_posts"}
 
 
+class RunError(RuntimeError):
+    """A run of a sweep raised; the runs finished before it are in the store."""
+
+    def __init__(self, spec: RunSpec, error: BaseException):
+        super().__init__(
+            f"run {spec.run_id} (arm {spec.arm!r}, point {spec.point} {spec.params}, replicate {spec.replicate}, "
+            f"seed {spec.seed}) failed: {type(error).__name__}: {error}. The runs finished before it are saved; "
+            "rerunning the sweep resumes from them"
+        )
+        self.spec = spec
+
+
 @dataclass
 class SweepReport:
     """What a call to :func:`sweep` did."""
@@ -136,7 +148,7 @@ def sweep(
             if scheduler:
                 results = _on_dask(todo, scheduler)
             elif (workers or os.cpu_count() or 1) == 1 or len(todo) <= 1:
-                results = (run_spec(s) for s in todo)
+                results = _in_process(todo)
             else:
                 results = _on_processes(todo, workers or os.cpu_count() or 1)
             for row, timeline in results:
@@ -147,6 +159,15 @@ def sweep(
         finally:
             bar.close()
     return SweepReport(store_path, len(specs), len(specs) - len(todo), len(todo), time.perf_counter() - t0)
+
+
+def _in_process(todo: list[RunSpec]) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+    for spec in todo:
+        try:
+            result = run_spec(spec)
+        except Exception as e:
+            raise RunError(spec, e) from e
+        yield result
 
 
 def _on_processes(todo: list[RunSpec], workers: int) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
@@ -169,19 +190,27 @@ def _on_dask(todo: list[RunSpec], address: str) -> Iterator[tuple[dict[str, Any]
 
 def _windowed(todo: list[RunSpec], submit: Callable[..., Any], window: int) -> Iterator[Any]:
     """Submit runs keeping at most ``window`` in flight; yield results as they finish."""
-    pending: set[Any] = set()
+    spec_of: dict[Any, RunSpec] = {}
     queue = iter(todo)
     for spec in queue:
-        pending.add(submit(run_spec, spec))
-        if len(pending) >= window:
+        spec_of[submit(run_spec, spec)] = spec
+        if len(spec_of) >= window:
             break
+    pending = set(spec_of)
     while pending:
         finished, pending = _wait_any(pending)
         for fut in finished:
-            yield fut.result()
+            spec = spec_of.pop(fut)
+            try:
+                result = fut.result()
+            except Exception as e:
+                raise RunError(spec, e) from e
+            yield result
             nxt = next(queue, None)
             if nxt is not None:
-                pending.add(submit(run_spec, nxt))
+                new = submit(run_spec, nxt)
+                spec_of[new] = nxt
+                pending.add(new)
 
 
 def _wait_any(pending: set[Any]) -> tuple[set[Any], set[Any]]:

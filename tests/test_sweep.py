@@ -337,3 +337,27 @@ def test_cli_run_with_interventions(tmp_path, capsys):
     assert "friction: acted from" in text and "removal: acted from 09:30" in text
     assert main([*args, "--intervene", "removal:wat=seed"]) == 2
     assert "unknown removal parameter 'wat'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "experiments" / "examples").glob("*.toml")), ids=lambda p: p.name)
+def test_the_shipped_examples_are_valid(path):
+    exp = experiment.load(path)
+    assert len(exp.specs()) >= 500 and exp.name == path.stem
+
+
+def test_a_failing_run_is_named_and_the_finished_ones_are_kept(tmp_path, monkeypatch):
+    exp = experiment.load(write(tmp_path, SMALL))
+    real = sweep.run_spec
+
+    def failing(spec):
+        if spec.run_id == 4:
+            raise ZeroDivisionError("boom")
+        return real(spec)
+
+    monkeypatch.setattr(sweep, "run_spec", failing)
+    with pytest.raises(
+        sweep.RunError, match=r"run 4 \(arm 'removal\(removal.delay=120\)', point 0 .*ZeroDivisionError: boom"
+    ):
+        sweep.sweep(exp, tmp_path / "f.sqlite", workers=1, progress=False)
+    with Store(tmp_path / "f.sqlite") as store:
+        assert store.done() == {0, 1, 2, 3}
