@@ -3,6 +3,7 @@
 #   ./run.sh buffy [pileon run options]   runs the #Buffy scenario into runs/buffy/
 #   ./run.sh test  [pytest options]       runs the test suite
 #   ./run.sh bench [pileon bench options] runs the benchmark (NDlib comes with the test extras)
+#   ./run.sh app [--port P]               serves the interactive view on http://127.0.0.1:P/
 #   ./run.sh pileon ARGS...               any pileon command inside the environment
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -46,6 +47,7 @@ case "$cmd" in
   buffy)  setup test; exec .venv/bin/pileon run --scenario buffy --out runs/buffy "$@" ;;
   test)   setup test; exec .venv/bin/python -m pytest "$@" ;;
   bench)  setup test; exec .venv/bin/pileon bench "$@" ;;
+  app)    setup test; exec .venv/bin/pileon app "$@" ;;
   pileon) setup test; exec .venv/bin/pileon "$@" ;;
-  *) echo "usage: ./run.sh buffy|test|bench|pileon [ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: ./run.sh buffy|test|bench|app|pileon [ARGS...]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,281 @@
+"""The interactive view: a pile-on growing on a drawn sample of the network (Mesa's SolaraViz).
+
+``pileon app`` serves this page on localhost. The sidebar has Mesa's controls (reset, play/pause,
+step, play and render intervals), the scenario, sliders for the main model parameters (named as
+in the model; they override the scenario's values) and a switch with its main setting for each
+intervention. The main panel draws up to ``draw_users`` users of a larger run (the target, the
+users around the target in the follower graph, and users drawn by activity, as the trending
+channel reaches them) coloured by what they did, and a live timeline by action against the clock.
+
+The page reads the model's results (event log, counts), never its internals; one model step is
+one minute, and each frame advances ``render_interval`` steps (15 by default).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import solara
+from matplotlib.collections import LineCollection
+from mesa.visualization import Slider, SolaraViz
+from mesa.visualization.utils import update_counter
+
+from model import OutrageModel
+from model.decisions import AMPLIFY, ATTACK, DEFEND
+from model.interventions import (
+    CircuitBreaker,
+    CounterSpeech,
+    DownRank,
+    Friction,
+    Removal,
+    Suspension,
+    VictimProtection,
+)
+from model.scenarios import get as get_scenario
+
+COLORS = {"not reached": "#E4E4E4", "saw it": "#A8A8A8", "amplified": "#4C72B0", "attacked": "#C44E52",
+          "defended": "#55A868"}  # fmt: skip
+SCENARIOS = ["buffy", "default", "rumour"]
+
+
+class AppModel(OutrageModel):
+    """``OutrageModel`` with the page's controls as keyword arguments (what SolaraViz passes on reset).
+
+    Model parameters keep their names; each intervention has a switch (``friction=True``) and its
+    main setting (``friction_cancel``). ``draw_users`` users are chosen for drawing, and laid out,
+    when the model is built.
+    """
+
+    def __init__(
+        self,
+        scenario_name: str = "buffy",
+        seed: int = 1,
+        n_users: int = 20_000,
+        hostile_fraction: float = 0.3,
+        supportive_fraction: float = 0.15,
+        amplify_prob: float = 0.07,
+        reply_prob: float = 0.07,
+        trend_threshold: float = 15.0,
+        norm_learning: float = 1.0,
+        outrage_effect: float = 0.2,
+        friction: bool = False,
+        friction_cancel: float = 0.09,
+        circuit_breaker: bool = False,
+        circuit_breaker_reach_factor: float = 0.2,
+        downrank: bool = False,
+        downrank_visibility: float = 0.5,
+        protect: bool = False,
+        protect_start: float = 2.0,
+        suspend: bool = False,
+        suspend_delay: float = 60.0,
+        counter_speech: bool = False,
+        counter_speech_start: float = 3.0,
+        removal: bool = False,
+        removal_delay: float = 60.0,
+        draw_users: int = 1500,
+        scenario: object = None,  # Mesa's own scenario object, passed on reset; our seed rules
+    ):
+        interventions = [
+            iv
+            for on, iv in (
+                (friction, Friction(cancel=friction_cancel)),
+                (circuit_breaker, CircuitBreaker(reach_factor=circuit_breaker_reach_factor, threshold=5)),
+                (downrank, DownRank(visibility=downrank_visibility)),
+                (protect, VictimProtection(start=protect_start)),
+                (suspend, Suspension(delay=suspend_delay)),
+                (counter_speech, CounterSpeech(start=counter_speech_start)),
+                (removal, Removal(delay=removal_delay, min_shares=1)),
+            )
+            if on
+        ]
+        params = get_scenario(scenario_name).replace(
+            n_users=int(n_users), hostile_fraction=hostile_fraction,
+            supportive_fraction=min(supportive_fraction, 1.0 - hostile_fraction), amplify_prob=amplify_prob,
+            reply_prob=reply_prob, trend_threshold=trend_threshold, norm_learning=norm_learning,
+            outrage_effect=outrage_effect,
+        )  # fmt: skip
+        super().__init__(params, seed=int(seed), interventions=interventions)
+        self.scenario_name = scenario_name
+        self.drawn, self.xy, self.edges = _sample_and_layout(self, int(draw_users))
+        self.n_fixed = len(self.drawn)  # the neighbourhood; ring slots follow
+        self.slot_of = np.full(self.network.n, -1, np.int64)
+        self.slot_of[self.drawn] = np.arange(len(self.drawn))
+
+
+def _sample_and_layout(model: OutrageModel, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The users around the target to draw (the target first), their positions, and the follower
+    edges among them.
+
+    Half of the ``k`` users are the nearest to the target in the follower graph (breadth-first
+    over followers), laid out by networkx's spring layout; the other half are slots on an outer
+    ring, given to users from elsewhere (reached through the trending channel) as they first act
+    (:func:`status`).
+    """
+    net = model.network
+    k = min(k, net.n)
+    chosen = [model.target]
+    seen = {model.target}
+    frontier = [model.target]
+    while frontier and len(chosen) < k // 2:
+        nxt = []
+        for u in frontier:
+            for v in net.indices[net.indptr[u] : net.indptr[u + 1]].tolist():
+                if v not in seen:
+                    seen.add(v)
+                    chosen.append(v)
+                    nxt.append(v)
+                    if len(chosen) >= k // 2:
+                        break
+            if len(chosen) >= k // 2:
+                break
+        frontier = nxt
+    drawn = np.array(chosen, np.int64)
+    index = np.full(net.n, -1, np.int64)
+    index[drawn] = np.arange(len(drawn))
+    followee = np.repeat(np.arange(net.n), np.diff(net.indptr))
+    both = (index[followee] >= 0) & (index[net.indices] >= 0)
+    edges = np.column_stack((index[net.indices[both]], index[followee[both]]))
+    g = nx.Graph()
+    g.add_nodes_from(range(len(drawn)))
+    g.add_edges_from(map(tuple, edges.tolist()))
+    pos = nx.spring_layout(g, seed=1, iterations=30)
+    xy = np.array([pos[n] for n in range(len(drawn))])
+    xy /= max(np.abs(xy).max(), 1e-9)
+    # ring slots for the users from elsewhere: a golden-angle spiral over an annulus
+    slots = np.arange(k - len(drawn))
+    angle = slots * np.pi * (3.0 - np.sqrt(5.0))
+    radius = 1.2 + 0.3 * (slots + 0.5) / max(len(slots), 1)
+    ring = np.column_stack((radius * np.cos(angle), radius * np.sin(angle)))
+    return drawn, np.vstack((xy, ring)), edges
+
+
+def status(model: AppModel) -> np.ndarray:
+    """What each drawn user has done so far: an index into ``COLORS`` (ring slots not yet given
+    to a user are -1). Users from outside the drawn neighbourhood get the next free ring slot
+    when they first act."""
+    k_fixed = model.n_fixed
+    index = model.slot_of
+    who = index[model.log.user]
+    newcomers = np.unique(model.log.user[(who < 0)])
+    free = len(model.xy) - len(model.drawn)
+    if len(newcomers) and free > 0:
+        first = {u: i for i, u in enumerate(model.log.user.tolist()) if index[u] < 0}
+        order = sorted(newcomers.tolist(), key=first.__getitem__)[:free]
+        index[order] = len(model.drawn) + np.arange(len(order))
+        model.drawn = np.concatenate((model.drawn, np.array(order, np.int64)))
+        who = index[model.log.user]
+    out = np.full(len(model.xy), -1)
+    out[: len(model.drawn)] = np.where(model.population.seen[model.drawn] > 0, 1, 0)
+    out[:k_fixed][out[:k_fixed] < 0] = 0
+    mine = who >= 0
+    for action, c in ((AMPLIFY, 2), (ATTACK, 3), (DEFEND, 4)):
+        hit = mine & (model.log.action == action)
+        out[who[hit]] = c  # later posts overwrite earlier ones: the last thing a user did
+    return out
+
+
+def clock_text(model: AppModel) -> str:
+    """The clock time and totals so far, one line."""
+    done = min(model.steps, model.n_steps)  # steps simulated so far
+    posts = len(model.log)
+    trend = f", trending since {model.clock.time(model.trend_step):%H:%M}" if model.trend_step is not None else ""
+    return (f"{model.clock.time(done):%a %d %b %H:%M} · {posts:,} posts · "
+            f"{model.attacks_received:,} attacks received by the target{trend}")  # fmt: skip
+
+
+def NetworkView(model: AppModel):  # noqa: N802  (Solara components are named like classes)
+    """The drawn users coloured by what they did, the target as a black star."""
+    update_counter.get()
+    state = status(model)
+    fig, ax = plt.subplots(figsize=(7.2, 6.4), layout="constrained")
+    if len(model.edges):
+        segs = model.xy[model.edges]
+        ax.add_collection(LineCollection(segs, colors="#D0D0D0", linewidths=0.3, zorder=0))
+    names = list(COLORS)
+    free = model.xy[state < 0]
+    ax.scatter(free[:, 0], free[:, 1], s=4, color="#F2F2F2", linewidths=0, zorder=0)
+    for c in range(len(names)):
+        pts = model.xy[state == c]
+        ax.scatter(pts[:, 0], pts[:, 1], s=9 if c < 2 else 22, color=COLORS[names[c]], label=names[c],
+                   zorder=1 + c, linewidths=0)  # fmt: skip
+    ax.scatter(*model.xy[0], s=260, marker="*", color="black", zorder=10, label="target")
+    ax.set_axis_off()
+    ax.legend(loc="lower left", fontsize=8, frameon=False, ncol=3)
+    ax.set_title(
+        f"the {model.n_fixed:,} users nearest the target, and (outer ring) the first "
+        f"{len(model.drawn) - model.n_fixed:,} from elsewhere to act; {model.network.n:,} users in all",
+        fontsize=9,
+    )
+    solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value, id(model)])
+    plt.close(fig)
+
+
+def TimelineView(model: AppModel):  # noqa: N802
+    """Posts per 10 minutes by action up to now, against the clock."""
+    update_counter.get()
+    solara.Text(clock_text(model), style={"font-size": "15px"})
+    t = max(min(model.steps, model.n_steps), 1)
+    bins = np.arange(0, t + 10, 10)
+    fig, ax = plt.subplots(figsize=(7.2, 3.2), layout="constrained")
+    hours = model.clock.hours(bins[:-1])
+    for action, name, label in ((AMPLIFY, "amplified", "amplify"), (ATTACK, "attacked", "attack"),
+                                (DEFEND, "defended", "defend")):  # fmt: skip
+        per_bin = np.add.reduceat(model.counts[:t, action], bins[:-1][bins[:-1] < t])
+        ax.plot(hours[: len(per_bin)], per_bin, color=COLORS[name], label=label, lw=1.6)
+    for iv in model.interventions:
+        if iv.acted_at is not None:
+            ax.axvline(model.clock.hours(iv.acted_at), color="#2F4F4F", ls="-.", lw=1)
+    ax.set_xlabel("clock time (hours)")
+    ax.set_ylabel("posts per 10 min")
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_xlim(model.clock.hours(0), max(model.clock.hours(t), model.clock.hours(0) + 3))
+    solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value, id(model)])
+    plt.close(fig)
+
+
+def _slider(label: str, value: float, lo: float, hi: float, step: float) -> Slider:
+    return Slider(label, value, lo, hi, step, dtype=float if isinstance(step, float) else int)
+
+
+MODEL_PARAMS = {
+    "scenario_name": {"type": "Select", "value": "buffy", "values": SCENARIOS, "label": "scenario"},
+    "seed": {"type": "InputText", "value": "1", "label": "seed"},
+    "n_users": _slider("n_users", 20_000, 2_000, 200_000, 2_000),
+    "hostile_fraction": _slider("hostile_fraction", 0.3, 0.0, 0.8, 0.05),
+    "supportive_fraction": _slider("supportive_fraction", 0.15, 0.0, 0.8, 0.05),
+    "amplify_prob": _slider("amplify_prob", 0.07, 0.0, 0.3, 0.01),
+    "reply_prob": _slider("reply_prob", 0.07, 0.0, 0.3, 0.01),
+    "trend_threshold": _slider("trend_threshold", 15.0, 0.0, 100.0, 1.0),
+    "norm_learning": _slider("norm_learning", 1.0, 0.0, 5.0, 0.25),
+    "outrage_effect": _slider("outrage_effect", 0.2, 0.0, 1.0, 0.05),
+    "friction": {"type": "Checkbox", "value": False, "label": "friction prompt"},
+    "friction_cancel": _slider("friction: cancel", 0.09, 0.0, 1.0, 0.01),
+    "circuit_breaker": {"type": "Checkbox", "value": False, "label": "circuit breaker"},
+    "circuit_breaker_reach_factor": _slider("circuit breaker: reach_factor", 0.2, 0.0, 1.0, 0.05),
+    "downrank": {"type": "Checkbox", "value": False, "label": "down-rank attacks"},
+    "downrank_visibility": _slider("down-rank: visibility", 0.5, 0.0, 1.0, 0.05),
+    "protect": {"type": "Checkbox", "value": False, "label": "target goes private"},
+    "protect_start": _slider("go private: start (hours)", 2.0, 0.0, 24.0, 0.5),
+    "suspend": {"type": "Checkbox", "value": False, "label": "suspend attackers"},
+    "suspend_delay": _slider("suspension: delay (minutes)", 60.0, 0.0, 600.0, 10.0),
+    "counter_speech": {"type": "Checkbox", "value": False, "label": "counter-speech campaign"},
+    "counter_speech_start": _slider("counter-speech: start (hours)", 3.0, 0.0, 24.0, 0.5),
+    "removal": {"type": "Checkbox", "value": False, "label": "remove shared attacks"},
+    "removal_delay": _slider("removal: delay (minutes)", 60.0, 0.0, 600.0, 10.0),
+}
+
+
+def make_page(model: AppModel | None = None):
+    """The SolaraViz page (a new model with the defaults when none is given)."""
+    return SolaraViz(
+        model if model is not None else AppModel(),
+        components=[NetworkView, TimelineView],
+        model_params=MODEL_PARAMS,
+        name="pileon: a pile-on, step by step",
+        play_interval=150,
+        render_interval=15,  # Mesa's slider moves in steps of 2 from 1: 15 minutes a frame
+    )
+
+
+page = make_page()
