@@ -160,8 +160,9 @@ def status(model: AppModel) -> np.ndarray:
     newcomers = np.unique(model.log.user[(who < 0)])
     free = len(model.xy) - len(model.drawn)
     if len(newcomers) and free > 0:
-        first = {u: i for i, u in enumerate(model.log.user.tolist()) if index[u] < 0}
-        order = sorted(newcomers.tolist(), key=first.__getitem__)[:free]
+        users, first = np.unique(model.log.user, return_index=True)  # each user's first post
+        first_of = dict(zip(users.tolist(), first.tolist(), strict=True))
+        order = sorted(newcomers.tolist(), key=first_of.__getitem__)[:free]
         index[order] = len(model.drawn) + np.arange(len(order))
         model.drawn = np.concatenate((model.drawn, np.array(order, np.int64)))
         who = index[model.log.user]
@@ -251,7 +252,7 @@ MODEL_PARAMS = {
     "outrage_effect": _slider("outrage_effect", 0.2, 0.0, 1.0, 0.05),
     "friction": {"type": "Checkbox", "value": False, "label": "friction prompt"},
     "friction_cancel": _slider("friction: cancel", 0.09, 0.0, 1.0, 0.01),
-    "circuit_breaker": {"type": "Checkbox", "value": False, "label": "circuit breaker"},
+    "circuit_breaker": {"type": "Checkbox", "value": False, "label": "circuit breaker (trips at 5 shares an hour)"},
     "circuit_breaker_reach_factor": _slider("circuit breaker: reach_factor", 0.2, 0.0, 1.0, 0.05),
     "downrank": {"type": "Checkbox", "value": False, "label": "down-rank attacks"},
     "downrank_visibility": _slider("down-rank: visibility", 0.5, 0.0, 1.0, 0.05),
@@ -261,7 +262,7 @@ MODEL_PARAMS = {
     "suspend_delay": _slider("suspension: delay (minutes)", 60.0, 0.0, 600.0, 10.0),
     "counter_speech": {"type": "Checkbox", "value": False, "label": "counter-speech campaign"},
     "counter_speech_start": _slider("counter-speech: start (hours)", 3.0, 0.0, 24.0, 0.5),
-    "removal": {"type": "Checkbox", "value": False, "label": "remove shared attacks"},
+    "removal": {"type": "Checkbox", "value": False, "label": "remove attacks once shared"},
     "removal_delay": _slider("removal: delay (minutes)", 60.0, 0.0, 600.0, 10.0),
 }
 

@@ -100,6 +100,7 @@ class Experiment:
         """A hash of what determines the runs: resuming into a store needs the same one."""
         doc = {
             "scenario": self.scenario,
+            "scenario_values": get_scenario(self.scenario).to_flat(),  # a changed preset is another experiment
             "replicates": self.replicates,
             "seed": self.seed,
             "timeline_minutes": self.timeline_minutes,
@@ -117,9 +118,13 @@ class Experiment:
         """One spec per run: points x replicates x arms, in a fixed order (``run_id``)."""
         out = []
         arms = [(family, name, settings) for family, group in self.arms.items() for name, settings in group]
+        # A Sobol design's points come in blocks of D + 2 (SALib's A, B and the D mixes of one base
+        # sample); they share seeds, so that the estimator's differences are not swamped by noise.
+        block = len(self.vary) + 2 if self.method == "sobol" else 1
         for point, values in enumerate(self.points):
             for rep in range(self.replicates):
-                seed = int(np.random.SeedSequence([self.seed, point, rep]).generate_state(1, np.uint64)[0] >> 1)
+                key = [self.seed, point // block, rep]
+                seed = int(np.random.SeedSequence(key).generate_state(1, np.uint64)[0] >> 1)
                 for family, name, settings in arms:
                     out.append(
                         RunSpec(
@@ -229,7 +234,17 @@ def _arms(table: dict[str, Any], fail: Any) -> dict[str, list[tuple[str, tuple[d
             continue
         if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
             raise fail(f'[arms] {family}: expected a list of tables such as [{{kind = "friction"}}]')
+        if not specs:
+            raise fail(f"[arms] {family}: an empty list is the baseline, which is always included; give interventions")
+        kinds = [s.get("kind") for s in specs]
+        if len(set(map(str, kinds))) < len(kinds):
+            raise fail(
+                f"[arms] {family}: two interventions of one kind ({', '.join(map(str, kinds))}); give one of each"
+            )
         swept = [(i, k, v) for i, s in enumerate(specs) for k, v in s.items() if isinstance(v, list)]
+        for i, k, v in swept:
+            if not v:
+                raise fail(f"[arms] {family}[{i}] {k}=[]: expected at least one value")
         combos = itertools.product(*[v for _, _, v in swept]) if swept else [()]
         group = []
         for combo in combos:
@@ -272,10 +287,11 @@ def _points(exp: Experiment) -> list[dict[str, Any]]:
             unit = (x - lo) / (hi - lo)
         values = lo + unit * (hi - lo)
         rows = [dict(zip(names, map(float, row), strict=True)) for row in values]
-    for row in rows:
-        for name in names:
-            if kinds[name] == "int":
-                row[name] = round(row[name])
+    if exp.method != "grid":  # sampled values of whole-number parameters (a grid's are checked as given)
+        for row in rows:
+            for name in names:
+                if kinds[name] == "int":
+                    row[name] = round(row[name])
     return rows
 
 

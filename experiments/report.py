@@ -83,6 +83,7 @@ def _intervals(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> dict[str
     out["diff"] = d.mean()
     sd = d.std(ddof=1)
     out["d_z"] = d.mean() / sd if sd > 0 else np.nan
+    varies = np.ptp(a) > 0 or np.ptp(b) > 0
     if sd > 0:
         ci = stats.bootstrap((d,), np.mean, n_resamples=n_boot, method="percentile", rng=seed).confidence_interval
         out["diff_lo"], out["diff_hi"] = ci.low, ci.high
@@ -95,7 +96,7 @@ def _intervals(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> dict[str
             with np.errstate(divide="ignore", invalid="ignore"):
                 return y.mean(axis=axis) / x.mean(axis=axis) - 1.0
 
-        if sd > 0:
+        if varies:
             ci = stats.bootstrap((a, b), rel, paired=True, n_resamples=n_boot, method="percentile",
                                  rng=seed, vectorized=True).confidence_interval  # fmt: skip
             out["rel_lo"], out["rel_hi"] = ci.low, ci.high
@@ -107,7 +108,7 @@ def _intervals(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> dict[str
 def swept_settings(runs: pd.DataFrame) -> dict[str, str]:
     """For each arm family that sweeps one intervention setting, that setting's column."""
     out = {}
-    setting_cols = [c for c in runs.columns if "." in c]
+    setting_cols = [c for c in runs.columns if "." in c and pd.api.types.is_numeric_dtype(runs[c])]
     for family, g in runs[runs["arm"] != BASELINE].groupby("family"):
         varying = [c for c in setting_cols if g[c].nunique(dropna=True) > 1]
         if len(varying) == 1 and g["arm"].nunique() > 1:
@@ -120,14 +121,25 @@ def swept_params(runs: pd.DataFrame) -> list[str]:
     return [c for c in Params.names() if c in runs.columns and runs[c].nunique(dropna=True) > 1]
 
 
-def sobol_indices(runs: pd.DataFrame, problem: dict[str, Any], metric: str) -> pd.DataFrame:
-    """First-order and total Sobol indices of ``metric`` (baseline arm, mean over replicates)."""
+def sobol_indices(
+    runs: pd.DataFrame, problem: dict[str, Any], metric: str, points: int | None = None, replicates: int | None = None
+) -> pd.DataFrame:
+    """First-order and total Sobol indices of ``metric`` (baseline arm, mean over replicates).
+
+    ``points`` and ``replicates`` are the design's (from the store's meta): every point must have
+    all its replicates, or the indices would be silently wrong.
+    """
     from SALib.analyze import sobol
 
-    y = runs[runs["arm"] == BASELINE].groupby("point")[metric].mean().sort_index()
-    expected = len(y.index)
-    if expected % (problem["num_vars"] + 2) or not np.array_equal(y.index, np.arange(expected)):
-        raise ValueError("the store's Sobol design is incomplete: finish the sweep first")
+    base = runs[runs["arm"] == BASELINE]
+    per_point = base.groupby("point")[metric]
+    y = per_point.mean().sort_index()
+    complete = len(y) == (points if points is not None else len(y)) and np.array_equal(y.index, np.arange(len(y)))
+    if replicates is not None:
+        complete = complete and bool((per_point.count() == replicates).all())
+    if not complete or len(y) % (problem["num_vars"] + 2):
+        raise ValueError(f"the store's Sobol design is incomplete ({len(base)} of "
+                         f"{(points or len(y)) * (replicates or 1)} baseline runs): finish the sweep first")  # fmt: skip
     si = sobol.analyze(problem, y.to_numpy(float), calc_second_order=False, seed=0)
     return pd.DataFrame({"parameter": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
                          "ST": si["ST"], "ST_conf": si["ST_conf"]})  # fmt: skip
@@ -148,13 +160,15 @@ def write_report(
         meta = store.meta()
         if runs.empty:
             raise ValueError(f"{store_path}: no runs saved yet")
-        if metric not in runs.columns:
-            raise ValueError(f"metric {metric!r} is not in the store; known: {', '.join(HARM + COST)}")
+        numeric = [c for c in runs.columns if pd.api.types.is_numeric_dtype(runs[c]) and c not in Params.names()]
+        if metric not in numeric:
+            raise ValueError(f"metric {metric!r} is not a numeric column of the store; it has: {', '.join(numeric)}")
         arms = _timeline_arms(runs)
         timelines = store.timelines(runs.loc[runs["arm"].isin(arms), "run_id"].tolist())
     sns.set_theme(style="whitegrid", context="notebook")
     paths: dict[str, Path] = {}
-    effects = paired_effects(runs, n_boot=n_boot) if (runs["arm"] != BASELINE).any() else pd.DataFrame()
+    metrics = tuple(dict.fromkeys((metric, *HARM, *COST)))
+    effects = paired_effects(runs, metrics, n_boot=n_boot) if (runs["arm"] != BASELINE).any() else pd.DataFrame()
     if not effects.empty:
         paths["effects"] = out / "effects.csv"
         effects.to_csv(paths["effects"], index=False)
@@ -168,7 +182,9 @@ def write_report(
         paths["heatmap"] = _save(heatmap_figure(runs, varied[0], varied[1], metric), out / "heatmap.png")
     sobol = None
     if meta.get("method") == "sobol":
-        sobol = sobol_indices(runs, json.loads(meta["problem"]), metric)
+        sobol = sobol_indices(
+            runs, json.loads(meta["problem"]), metric, _int(meta.get("points")), _int(meta.get("replicates"))
+        )
         paths["sobol"] = out / "sobol.csv"
         sobol.to_csv(paths["sobol"], index=False)
         paths["sobol_figure"] = _save(sobol_figure(sobol, metric), out / "sobol.png")
@@ -281,6 +297,10 @@ def sobol_figure(sobol: pd.DataFrame, metric: str) -> plt.Figure:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text else None
 
 
 def _timeline_arms(runs: pd.DataFrame) -> list[str]:

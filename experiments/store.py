@@ -52,6 +52,14 @@ class Store:
         self.path = Path(path)
         if meta is None and not self.path.is_file():
             raise FileNotFoundError(f"{self.path}: no such result store")
+        if meta is None:  # reading: refuse, without touching it, a file that is not a store
+            try:
+                with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as probe:
+                    tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            except sqlite3.DatabaseError as e:
+                raise StoreError(f"{self.path}: not a pileon result store ({e})") from None
+            if not {"meta", "runs", "timelines"} <= tables:
+                raise StoreError(f"{self.path}: not a pileon result store (no runs/timelines/meta tables)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=60)
         try:

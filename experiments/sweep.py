@@ -162,7 +162,8 @@ def sweep(
         for suffix in ("", "-wal", "-shm"):
             Path(str(store_path) + suffix).unlink(missing_ok=True)
     meta = {"fingerprint": experiment.fingerprint, "name": experiment.name, "source": experiment.source,
-            "method": experiment.method or "", "problem": _json(experiment.problem()) if experiment.method == "sobol" else ""}  # fmt: skip
+            "method": experiment.method or "", "problem": _json(experiment.problem()) if experiment.method == "sobol" else "",
+            "points": str(len(experiment.points)), "replicates": str(experiment.replicates)}  # fmt: skip
     specs = experiment.specs()
     t0 = time.perf_counter()
     with Store(store_path, meta) as store:
@@ -200,7 +201,11 @@ def _on_processes(todo: list[RunSpec], workers: int) -> Iterator[tuple[dict[str,
     """Results of ``todo`` from local worker processes, as they finish (a bounded window in flight)."""
     ctx = multiprocessing.get_context("spawn")  # no fork: numba and threads do not survive it
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_setup) as pool:
-        yield from _windowed(todo, pool.submit, 4 * workers)
+        try:
+            yield from _windowed(todo, pool.submit, 4 * workers)
+        except BaseException:  # a failed run, Ctrl-C: do not wait for the queued runs
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def _on_dask(todo: list[RunSpec], address: str) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:

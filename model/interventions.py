@@ -17,7 +17,11 @@ the model is built, on the model's own copy of the object (so one list can serve
 ``report()`` returns the intervention's own counts for the results, with the costs under shared
 names: ``benign_suppressed`` (non-hostile posts cancelled or hidden) and ``wrongly_suspended``.
 
-Randomness comes from ``model.rng`` only. The numbers behind the defaults are in docs/model.md.
+Randomness: each intervention draws from its own generator (``self.rng``), derived from the run's
+seed and its place in the list, never from the model's stream. So an intervention that does
+nothing leaves the run exactly as it would be without it, and arms of a sweep that share a seed
+differ only through what the interventions change (common random numbers). The numbers behind the
+defaults are in docs/model.md.
 """
 
 from __future__ import annotations
@@ -60,9 +64,11 @@ class Intervention(_Checked):
     kind: ClassVar[str] = ""
     start: float = p(0.0, 0.0, None, "hours", "time after the seed post at which the intervention begins")
     acted_at: int | None = field(default=None, init=False, repr=False, compare=False)  # first step it changed anything
+    rng: np.random.Generator | None = field(default=None, init=False, repr=False, compare=False)
 
     def setup(self, model: Any) -> None:
-        """Prepare the per-run state (called once, on the model's own copy)."""
+        """Prepare the per-run state (called once, on the model's own fresh copy; ``self.rng``
+        is set before)."""
 
     def begin_step(self, model: Any, t: int) -> None:
         """Called at the start of every step."""
@@ -128,11 +134,11 @@ class Friction(Intervention):
         if not self.started(model, t):
             return
         attack = posts.action == ATTACK
-        prompted = attack | ((posts.action == DEFEND) & (model.rng.random(len(posts)) < self.false_positive_rate))
+        prompted = attack | ((posts.action == DEFEND) & (self.rng.random(len(posts)) < self.false_positive_rate))
         if not prompted.any():
             return
         self._acted(t)
-        u = model.rng.random(len(posts))
+        u = self.rng.random(len(posts))
         cancel = prompted & (u < self.cancel)
         revise = prompted & ~cancel & (u < self.cancel + self.revise)
         posts.keep &= ~cancel
@@ -178,7 +184,7 @@ class CircuitBreaker(Intervention):
         log = model.log
         first = int(np.searchsorted(log.step, t - self._window))
         recent = slice(first, len(log))
-        shared = log.parent[recent][log.action[recent] == AMPLIFY]
+        shared = log.root[recent][log.action[recent] == AMPLIFY]  # reshares count for the original
         if len(shared):
             ids, n = np.unique(shared, return_counts=True)
             for q in ids[n >= self.threshold]:
@@ -190,9 +196,8 @@ class CircuitBreaker(Intervention):
         if not self._until:
             return None
         tripped = np.fromiter(self._until, np.int64)
-        root = np.where(log.action[post] == AMPLIFY, log.parent[post], post)
-        hit = np.isin(post, tripped) | np.isin(root, tripped)
-        return ~hit | (model.rng.random(len(post)) < self.reach_factor)
+        hit = np.isin(log.root[post], tripped)
+        return ~hit | (self.rng.random(len(post)) < self.reach_factor)
 
     def report(self) -> dict[str, float]:
         return {"breaker_trips": self.trips}
@@ -216,7 +221,7 @@ class DownRank(Intervention):
         if not attack.any():
             return None
         self._acted(t)
-        return ~attack | (model.rng.random(len(post)) < self.visibility)
+        return ~attack | (self.rng.random(len(post)) < self.visibility)
 
 
 @dataclass
@@ -248,8 +253,7 @@ class VictimProtection(Intervention):
         if self.acted_at is None:
             return None
         log = model.log
-        root = np.where(log.action[post] == AMPLIFY, log.parent[post], post)
-        return (log.user[root] != model.target) | self._follows[viewer]
+        return (log.user[log.root[post]] != model.target) | self._follows[viewer]
 
     def review_posts(self, model: Any, t: int, posts: NewPosts) -> None:
         if self.acted_at is None:
@@ -258,7 +262,8 @@ class VictimProtection(Intervention):
         reply = (posts.action == ATTACK) | (posts.action == DEFEND)
         self.blocked_replies += int((posts.reaches_target & reply & outsider).sum())
         posts.reaches_target &= ~(reply & outsider)
-        share = (posts.action == AMPLIFY) & (model.log.user[posts.parent] == model.target)
+        log = model.log
+        share = (posts.action == AMPLIFY) & (log.user[log.root[posts.parent]] == model.target)
         self.blocked_shares += int((share & posts.keep).sum())
         posts.keep &= ~share
 
@@ -296,17 +301,22 @@ class Suspension(Intervention):
         self._budget = 0.0
         self._read = 0  # log rows already looked at
         self._delay = math.ceil(self.delay / model.params.step_minutes)
+        self._began = False
 
     def begin_step(self, model: Any, t: int) -> None:
         log = model.log
         new = slice(self._read, len(log))
         self._read = len(log)
+        author, action = log.user[new], log.action[new]
+        np.add.at(self._attacks, author[action == ATTACK], 1)  # counted from the start of the run
         if not self.started(model, t):
             return
-        author, action = log.user[new], log.action[new]
-        np.add.at(self._attacks, author[action == ATTACK], 1)
-        reached = author[(action == ATTACK) & (self._attacks[author] >= self.min_attacks)]
-        benign = author[(action == DEFEND) & (model.rng.random(len(author)) < self.false_positive_rate)]
+        if not self._began:  # attacks made before ``start`` count at once
+            self._began = True
+            reached = np.flatnonzero(self._attacks >= self.min_attacks)
+        else:
+            reached = author[(action == ATTACK) & (self._attacks[author] >= self.min_attacks)]
+        benign = author[(action == DEFEND) & (self.rng.random(len(author)) < self.false_positive_rate)]
         for u in np.unique(np.concatenate((reached, benign))):
             if not self._flagged[u] and u != model.target:
                 self._flagged[u] = True
@@ -323,12 +333,14 @@ class Suspension(Intervention):
             self._acted(t)
 
     def idle(self, model: Any, t: int) -> bool:
-        return self._head == len(self._queue) and self._read == len(model.log)
+        waiting = not self._began and bool(np.any(self._attacks >= self.min_attacks))  # to flag at start
+        return self._head == len(self._queue) and self._read == len(model.log) and not waiting
 
     def filter_items(self, model: Any, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
         if self.acted_at is None:
             return None
-        return ~(self._suspended[viewer] | self._suspended[model.log.user[post]])
+        log = model.log
+        return ~(self._suspended[viewer] | self._suspended[log.user[post]] | self._suspended[log.user[log.root[post]]])
 
     def report(self) -> dict[str, float]:
         return {
@@ -374,13 +386,13 @@ class CounterSpeech(Intervention):
             self._acted(t)
             table = model.population.table
             table["reply"][self._pool] = np.minimum(table["reply"][self._pool] * self.boost, 1.0)
-        k = model.rng.poisson(self._rate * model.clock.activity[t] / self._mean_activity)
+        k = self.rng.poisson(self._rate * model.clock.activity[t] / self._mean_activity)
         if k == 0:
             return
-        authors = self._pool[np.searchsorted(self._cum, model.rng.random(k) * self._cum[-1])]
-        model.post(authors, np.full(k, DEFEND, np.int8), np.zeros(k, np.int64), model.rng.poisson(
-            model.params.defend_outrage, k).astype(np.float32))  # fmt: skip
-        self.campaign_posts += k
+        authors = self._pool[np.searchsorted(self._cum, self.rng.random(k) * self._cum[-1])]
+        words = self.rng.poisson(model.params.defend_outrage, k).astype(np.float32)
+        ids = model.submit(authors, np.full(k, DEFEND, np.int8), np.zeros(k, np.int64), words)  # other policies apply
+        self.campaign_posts += len(ids)
 
     def idle(self, model: Any, t: int) -> bool:
         return t + 1 >= self._end or not len(self._pool)
@@ -412,15 +424,19 @@ class Removal(Intervention):
         self._ripe = 0  # posts [0, _ripe) are at least `delay` old
         self._delay = math.ceil(self.delay / model.params.step_minutes)
 
-    def begin_step(self, model: Any, t: int) -> None:
-        log = model.log
-        if len(self._gone) < len(log):
-            size = max(2 * len(self._gone), len(log))
+    def _ensure(self, n: int) -> None:
+        """Room for ``n`` posts (posts can be made after this step's ``begin_step``)."""
+        if len(self._gone) < n:
+            size = max(2 * len(self._gone), n)
             self._shares = np.concatenate((self._shares, np.zeros(size - len(self._shares), np.int32)))
             self._gone = np.concatenate((self._gone, np.zeros(size - len(self._gone), bool)))
+
+    def begin_step(self, model: Any, t: int) -> None:
+        log = model.log
+        self._ensure(len(log))
         new = slice(self._read, len(log))
         self._read = len(log)
-        shared = log.parent[new][log.action[new] == AMPLIFY]
+        shared = log.root[new][log.action[new] == AMPLIFY]  # reshares count for the original
         np.add.at(self._shares, shared, 1)
         if not self.started(model, t):
             return
@@ -445,6 +461,7 @@ class Removal(Intervention):
         log = model.log
         if self._read < len(log):
             return False
+        self._ensure(len(log))
         young = np.arange(self._ripe, len(log))  # posts not yet old enough to remove
         kind = log.action[young]
         due = (kind == SEED) if self.what == "seed" else (kind == ATTACK) & (self._shares[young] >= self.min_shares)
@@ -454,8 +471,8 @@ class Removal(Intervention):
         if self.acted_at is None:
             return None
         log = model.log
-        root = np.where(log.action[post] == AMPLIFY, log.parent[post], post)
-        return ~(self._gone[post] | self._gone[root])
+        self._ensure(len(log))
+        return ~self._gone[log.root[post]]
 
     def report(self) -> dict[str, float]:
         return {"posts_removed": self.removed, "benign_suppressed": self.benign_removed}
@@ -474,6 +491,8 @@ def make(settings: dict[str, Any], where: str = "intervention") -> Intervention:
     """
     settings = dict(settings)
     kind = settings.pop("kind", None)
+    if not isinstance(kind, str | None):
+        raise ValueError(f"{where}: kind={kind!r}: expected the name of an intervention ({', '.join(KINDS)})")
     if kind not in KINDS:
         known = ", ".join(KINDS)
         if kind is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ import numpy as np
 
 from . import scenarios
 from .clock import Clock
-from .decisions import ACTIONS, ATTACK, DEFEND, SEED, react
+from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, react
 from .feed import Calendar, fan_out, still_visible
 from .interventions import Intervention, NewPosts
 from .network import Network
@@ -98,8 +98,12 @@ class OutrageModel(mesa.Model):
             model_reporters={name: _count_reporter(i) for i, name in enumerate(ACTIONS)}
             | {"exposures": _exposure_reporter, "views": _view_reporter}
         )
-        self.interventions = [copy.deepcopy(iv) for iv in interventions]
-        for iv in self.interventions:
+        # Fresh copies (``dataclasses.replace`` re-creates their run-time state), each with its own
+        # generator derived from the run's seed, so that an intervention's draws never shift the
+        # model's own stream (see model/interventions.py).
+        self.interventions = [dataclasses.replace(iv) for iv in interventions]
+        for i, iv in enumerate(self.interventions):
+            iv.rng = np.random.default_rng(np.random.SeedSequence([seed, _INTERVENTION_STREAM, i]))
             iv.setup(self)
         self.post(np.array([self.target]), np.array([SEED]), np.array([-1]), np.array([P.seed_outrage]))
 
@@ -230,16 +234,31 @@ class OutrageModel(mesa.Model):
         )
         if len(idx) == 0:
             return
+        self.submit(viewer[idx], action, post[idx], words, new_valence)
+
+    def submit(
+        self,
+        author: np.ndarray,
+        action: np.ndarray,
+        parent: np.ndarray,
+        words: np.ndarray,
+        valence: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Posts users decided to make in the current step: the interventions review them
+        (``review_posts``), then those kept are posted (:meth:`post`). Returns the new posts' ids."""
+        if valence is None:
+            valence = np.select([action == ATTACK, action == DEFEND], [-1, 1], 0).astype(np.int8)
         posts = NewPosts(
-            author=viewer[idx], action=action, parent=post[idx], valence=new_valence, words=words,
-            keep=np.ones(len(idx), bool), reaches_target=action >= ATTACK,
+            author=author, action=action, parent=parent, valence=valence, words=words,
+            keep=np.ones(len(author), bool), reaches_target=action >= ATTACK,
         )  # fmt: skip
         for iv in self.interventions:
-            iv.review_posts(self, t, posts)
-        if not posts.keep.all():
-            self.cancelled[t] += np.bincount(action[~posts.keep], minlength=len(ACTIONS))
+            iv.review_posts(self, self.t, posts)
         k = posts.keep
-        self.post(posts.author[k], action[k], posts.parent[k], words[k], new_valence[k], posts.reaches_target[k])
+        if not k.all():
+            self.cancelled[self.t] += np.bincount(posts.action[~k], minlength=len(ACTIONS))
+        return self.post(posts.author[k], posts.action[k], posts.parent[k], posts.words[k], posts.valence[k],
+                         posts.reaches_target[k])  # fmt: skip
 
     def post(
         self,
@@ -270,10 +289,15 @@ class OutrageModel(mesa.Model):
             valence = np.select([action == ATTACK, action == DEFEND], [-1, 1], 0)
         if reaches_target is None:
             reaches_target = action >= ATTACK
+        first = len(self.log)
+        if first:
+            depth = self.log.depth[parent] + 1
+            root = np.where(action == AMPLIFY, self.log.root[parent], np.arange(first, first + len(author)))
+        else:  # the seed post
+            depth, root = np.zeros(len(author)), np.arange(len(author))
         ids = self.log.append(
-            step=np.full(len(author), t), user=author, action=action, parent=parent,
-            depth=self.log.depth[parent] + 1 if len(self.log) else np.zeros(len(author)), valence=valence,
-            outrage=words, reaches_target=reaches_target,
+            step=np.full(len(author), t), user=author, action=action, parent=parent, root=root, depth=depth,
+            valence=valence, outrage=words, reaches_target=reaches_target,
         )  # fmt: skip
         self.counts[t] += np.bincount(action, minlength=len(ACTIONS))
         self.attacks_received += int(np.count_nonzero(reaches_target & (action == ATTACK)))
@@ -316,6 +340,7 @@ class OutrageModel(mesa.Model):
 
 
 _EMPTY_ITEMS = (np.empty(0, np.int32), np.empty(0, np.int64))
+_INTERVENTION_STREAM = 0x1A7E  # a constant mixed into the interventions' seeds
 
 
 def _count_reporter(i: int) -> Callable[[OutrageModel], int]:

@@ -16,6 +16,7 @@ _EVENT_COLUMNS = {
     "user": np.int32,  # author
     "action": np.int8,  # index into ACTIONS
     "parent": np.int64,  # post it responds to or amplifies (-1 for the seed)
+    "root": np.int64,  # for an amplification, the original post at the top of its chain; else the post itself
     "depth": np.int32,  # distance from the seed post in the cascade tree
     "valence": np.int8,  # side of the post: -1 hostile, 0 neither, +1 supportive
     "outrage": np.float32,  # moral-emotional words

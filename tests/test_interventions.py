@@ -279,3 +279,49 @@ def test_make_checks_kind_names_and_values():
         Friction(cancel=0.6, revise=0.6)
     with pytest.raises(ValueError, match="what='all': expected one of 'hostile', 'seed'"):
         Removal(what="all")
+
+
+def test_an_intervention_that_never_acts_leaves_the_run_unchanged():
+    """Interventions draw from their own generators: doing nothing changes nothing."""
+    params = dict(preset="buffy", seed=9, n_users=20_000, attack=False)  # no attacks: nothing to prompt or suspend
+    base = OutrageModel(**params).run().summary
+    for ivs in ([Friction(false_positive_rate=0.0)], [Suspension(false_positive_rate=0.0)], [DownRank(visibility=0.0)],
+                [CircuitBreaker(threshold=10_000)], [Removal(what="hostile")]):  # fmt: skip
+        s = OutrageModel(**params, interventions=ivs).run().summary
+        assert s["total_posts"] == base["total_posts"] and s["exposures"] == base["exposures"], ivs
+    # Friction with false positives on defences does act, and changes the run
+    s = OutrageModel(**params, interventions=[Friction(false_positive_rate=1.0, cancel=1.0, revise=0.0)]).run().summary
+    assert s["defences"] == 0 and s["benign_suppressed"] > 0
+
+
+def test_removal_hides_amplifications_of_amplifications():
+    # 1 follows 0, 2 follows 1, 3 follows 2; everyone amplifies what they see.
+    net = graph([(1, 0), (2, 1), (3, 2)], 4)
+    kw = dict(p=1.0, amplify_prob=1.0, attack=False)
+    _, base = run(net, **kw)
+    assert [e[1] for e in events(base)] == [0, 1, 2, 3]
+    assert base.events["root"].tolist() == [0, 0, 0, 0]  # every reshare points at the original
+    # the seed is removed at step 3, when 3 would see 2's reshare of 1's reshare of it
+    _, r = run(net, [Removal(what="seed", delay=3.0)], **kw)
+    assert [e[1] for e in events(r)] == [0, 1, 2]
+
+
+def test_removal_copes_with_posts_made_after_its_begin_step():
+    # counter-speech posts after removal's begin_step in the same step, and trending may show them
+    ivs = [Removal(what="seed", delay=0), CounterSpeech(start=0, posts=100_000, duration=1)]
+    r = OutrageModel(preset="buffy", seed=2, n_users=20_000, horizon_hours=3, interventions=ivs).run()
+    assert r.summary["campaign_posts"] > 1000 and r.summary["posts_removed"] == 1
+
+
+def test_suspension_counts_attacks_made_before_it_starts():
+    _, r = run(chain(), [Suspension(min_attacks=1, delay=0.0, start=2 / 60)])  # starts at step 2
+    # 1, 3, 4 attacked at step 1, before the start: flagged and suspended at step 2
+    assert r.summary["suspended_users"] == 3 and r.interventions[0]["acted_at"] == 2
+    assert sorted(e[1] for e in events(r) if e[2] == "attack") == [1, 3, 4]
+
+
+def test_a_finished_models_interventions_start_afresh_in_a_new_run():
+    first = OutrageModel(preset="buffy", seed=1, n_users=20_000, interventions=[VictimProtection(start=1.0)])
+    a = first.run().summary
+    again = OutrageModel(preset="buffy", seed=1, n_users=20_000, interventions=first.interventions).run().summary
+    assert again == a

@@ -115,6 +115,14 @@ max_actions = [1, 9]
         ("[arms]\nx = [{kind = 'fricton'}]", "\\[arms\\] x\\[0\\]: unknown intervention kind 'fricton'"),
         ("[arms]\nx = [{kind = 'friction', cancel = [0.1, 1.7]}]", "\\[arms\\] x\\[0\\]: cancel=1.7 is out of range"),
         ("[arms]\nx = {kind = 'friction'}", "\\[arms\\] x: expected a list of tables"),
+        ("[arms]\nx = []", "\\[arms\\] x: an empty list is the baseline"),
+        (
+            "[arms]\nx = [{kind = 'removal', delay = []}]",
+            "\\[arms\\] x\\[0\\] delay=\\[\\]: expected at least one value",
+        ),
+        ("[arms]\nx = [{kind = 'removal'}, {kind = 'removal'}]", "two interventions of one kind"),
+        ("[arms]\nx = [{kind = {a = 1}}]", "kind=\\{'a': 1\\}: expected the name of an intervention"),
+        ("[vary]\nmax_actions = [1.5, 2]", "max_actions=1.5: expected a whole number"),
         ("[experiment\nname='x'", "not valid TOML.*line 1"),
     ],
 )
