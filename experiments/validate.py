@@ -85,9 +85,23 @@ def run_validation(
 
 
 def summarize(result: pd.DataFrame) -> dict[str, float]:
-    """Medians of the report's columns (NaN forecasts, where Hawkes had too little to fit, skipped)."""
+    """Medians of the report's columns (NaN forecasts, where Hawkes had too little to fit, skipped),
+    and the median error of the naive forecast (:func:`naive_forecast_errors`)."""
     cols = [c for c in COLUMNS[3:] if c in result]
-    return {c: float(np.nanmedian(result[c].to_numpy(float))) for c in cols} | {"cascades": len(result)}
+    out = {c: float(np.nanmedian(result[c].to_numpy(float))) for c in cols}
+    if len(result) >= 2 and {"final_actual", "observed_first_hour"} <= set(result.columns):
+        out["forecast_error_naive"] = float(np.median(naive_forecast_errors(result)))
+    return out | {"cascades": len(result)}
+
+
+def naive_forecast_errors(result: pd.DataFrame) -> np.ndarray:
+    """Relative errors of the naive forecast: a cascade's first-hour count times the median growth
+    (final / first hour) of the other cascades of the report (leave one out)."""
+    growth = (result["final_actual"] / result["observed_first_hour"]).to_numpy(float)
+    first = result["observed_first_hour"].to_numpy(float)
+    actual = result["final_actual"].to_numpy(float)
+    others = [np.median(np.delete(growth, i)) for i in range(len(growth))]
+    return np.abs(first * np.array(others) - actual) / actual
 
 
 _STATE: tuple[Simulator, ReferenceTable] | None = None

@@ -77,3 +77,12 @@ def test_validation_report_writes_rows_as_it_goes_and_resumes(tmp_path):
         assert col in again and again[col].notna().all()
     assert (out / "nrmse.png").is_file() and (out / "forecast.png").is_file()
     assert summarize(result)["cascades"] == 2
+
+
+def test_naive_forecast_is_leave_one_out_median_growth():
+    from experiments.validate import naive_forecast_errors
+
+    df = pd.DataFrame({"observed_first_hour": [10, 10, 10], "final_actual": [20, 20, 40]})
+    # growths 2, 2, 4: leave-one-out medians 3, 3, 2 -> forecasts 30, 30, 20
+    np.testing.assert_allclose(naive_forecast_errors(df), [0.5, 0.5, 0.5])
+    assert summarize(df.assign(nrmse_scale=0.1))["forecast_error_naive"] == 0.5
