@@ -185,6 +185,22 @@ def clock_text(model: AppModel) -> str:
             f"{model.attacks_received:,} attacks received by the target{trend}")  # fmt: skip
 
 
+SHOWN = ("n_users", "hostile_fraction", "supportive_fraction", "amplify_prob", "reply_prob", "trend_threshold",
+         "norm_learning", "outrage_effect")  # fmt: skip
+
+
+def settings_text(model: AppModel) -> str:
+    """The run's settings in one line (Mesa's sliders do not show their values)."""
+    p = model.params
+    values = " · ".join(f"{k} {getattr(p, k):,}" if isinstance(getattr(p, k), int) else f"{k} {getattr(p, k):g}"
+                        for k in SHOWN)  # fmt: skip
+    ivs = ", ".join(
+        f"{iv.kind} ({', '.join(f'{k} {v:g}' for k, v in iv.settings().items() if k != 'kind' and isinstance(v, int | float))})"
+        for iv in model.interventions
+    )  # fmt: skip
+    return f"{model.scenario_name} scenario, seed {model.seed} · {values} · interventions: {ivs or 'none'}"
+
+
 def NetworkView(model: AppModel):  # noqa: N802  (Solara components are named like classes)
     """The drawn users coloured by what they did, the target as a black star."""
     update_counter.get()
@@ -216,6 +232,7 @@ def TimelineView(model: AppModel):  # noqa: N802
     """Posts per 10 minutes by action up to now, against the clock."""
     update_counter.get()
     solara.Text(clock_text(model), style={"font-size": "15px"})
+    solara.Text(settings_text(model), style={"font-size": "11px", "color": "#555"})
     t = max(min(model.steps, model.n_steps), 1)
     bins = np.arange(0, t + 10, 10)
     fig, ax = plt.subplots(figsize=(7.2, 3.2), layout="constrained")

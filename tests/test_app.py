@@ -51,13 +51,15 @@ def test_app_model_draws_the_neighbourhood_and_newcomers():
 
 
 def test_app_model_switches_build_interventions():
-    from experiments.app import AppModel
+    from experiments.app import AppModel, settings_text
 
     m = AppModel(n_users=3000, friction=True, friction_cancel=0.5, removal=True, removal_delay=30, protect=True)
     kinds = [iv.kind for iv in m.interventions]
     assert kinds == ["friction", "protect", "removal"]
     assert m.interventions[0].cancel == 0.5 and m.interventions[2].delay == 30
     assert AppModel(n_users=3000).interventions == []
+    text = settings_text(m)
+    assert "n_users 3,000" in text and "friction (start 0, revise 0.22, cancel 0.5" in text and "removal (" in text
 
 
 @pytest.fixture(scope="module")
