@@ -229,9 +229,9 @@ class VictimProtection(Intervention):
     """Victim-side protection: the target goes private, as the #Buffy victim did.
 
     From ``start``, or from the first step after ``start`` at which ``after_attacks`` attacks have
-    reached them (0: at ``start``). Then replies from users who do not follow the target no longer reach the target; nobody can
-    amplify the target's posts; and the target's posts and their earlier amplifications are shown
-    only to the target's followers (Twitter's protected accounts).
+    reached them (0: at ``start``). Then replies from users who do not follow the target no longer
+    reach the target; nobody can amplify the target's posts; and the target's posts and their
+    earlier amplifications are shown only to the target's followers (Twitter's protected accounts).
     """
 
     kind: ClassVar[str] = "protect"
@@ -275,8 +275,9 @@ class VictimProtection(Intervention):
 class Suspension(Intervention):
     """Suspension of accounts that attack repeatedly, by moderators working through a queue.
 
-    An account with ``min_attacks`` or more attacks is flagged; it is reviewed ``delay`` minutes after it is flagged, at most ``capacity``
-    accounts an hour. The flagging classifier also fires on benign replies: each defence flags
+    An account with ``min_attacks`` or more attacks (counted from the start of the run) is
+    flagged; it is reviewed ``delay`` minutes after it is flagged, at most ``capacity`` accounts
+    an hour. The flagging classifier also fires on benign replies: each defence flags
     its author with chance ``false_positive_rate``, and such accounts are suspended too (the
     pipeline's false positives). A suspended user sees nothing, posts nothing, and their posts
     disappear from feeds.
