@@ -37,6 +37,7 @@ from model.scenarios import get as get_scenario
 COLORS = {"not reached": "#E4E4E4", "saw it": "#A8A8A8", "amplified": "#4C72B0", "attacked": "#C44E52",
           "defended": "#55A868"}  # fmt: skip
 SCENARIOS = ["buffy", "default", "rumour"]
+_BUFFY = get_scenario("buffy")  # the defaults of the sliders, as in the scenario and the interventions
 
 
 class AppModel(OutrageModel):
@@ -52,27 +53,27 @@ class AppModel(OutrageModel):
         scenario_name: str = "buffy",
         seed: int = 1,
         n_users: int = 20_000,
-        hostile_fraction: float = 0.3,
-        supportive_fraction: float = 0.15,
-        amplify_prob: float = 0.07,
-        reply_prob: float = 0.07,
-        trend_threshold: float = 15.0,
-        norm_learning: float = 1.0,
-        outrage_effect: float = 0.2,
+        hostile_fraction: float = _BUFFY.hostile_fraction,
+        supportive_fraction: float = _BUFFY.supportive_fraction,
+        amplify_prob: float = _BUFFY.amplify_prob,
+        reply_prob: float = _BUFFY.reply_prob,
+        trend_threshold: float = _BUFFY.trend_threshold,
+        norm_learning: float = _BUFFY.norm_learning,
+        outrage_effect: float = _BUFFY.outrage_effect,
         friction: bool = False,
-        friction_cancel: float = 0.09,
+        friction_cancel: float = Friction.cancel,
         circuit_breaker: bool = False,
-        circuit_breaker_reach_factor: float = 0.2,
+        circuit_breaker_reach_factor: float = CircuitBreaker.reach_factor,
         downrank: bool = False,
-        downrank_visibility: float = 0.5,
+        downrank_visibility: float = DownRank.visibility,
         protect: bool = False,
-        protect_start: float = 2.0,
+        protect_start: float = VictimProtection.start,
         suspend: bool = False,
-        suspend_delay: float = 60.0,
+        suspend_delay: float = Suspension.delay,
         counter_speech: bool = False,
-        counter_speech_start: float = 3.0,
+        counter_speech_start: float = CounterSpeech.start,
         removal: bool = False,
-        removal_delay: float = 60.0,
+        removal_delay: float = Removal.delay,
         draw_users: int = 1500,
         scenario: object = None,  # Mesa's own scenario object, passed on reset; our seed rules
     ):
@@ -154,7 +155,6 @@ def status(model: AppModel) -> np.ndarray:
     """What each drawn user has done so far: an index into ``COLORS`` (ring slots not yet given
     to a user are -1). Users from outside the drawn neighbourhood get the next free ring slot
     when they first act."""
-    k_fixed = model.n_fixed
     index = model.slot_of
     who = index[model.log.user]
     newcomers = np.unique(model.log.user[(who < 0)])
@@ -168,7 +168,6 @@ def status(model: AppModel) -> np.ndarray:
         who = index[model.log.user]
     out = np.full(len(model.xy), -1)
     out[: len(model.drawn)] = np.where(model.population.seen[model.drawn] > 0, 1, 0)
-    out[:k_fixed][out[:k_fixed] < 0] = 0
     mine = who >= 0
     for action, c in ((AMPLIFY, 2), (ATTACK, 3), (DEFEND, 4)):
         hit = mine & (model.log.action == action)
@@ -260,27 +259,29 @@ MODEL_PARAMS = {
     "scenario_name": {"type": "Select", "value": "buffy", "values": SCENARIOS, "label": "scenario"},
     "seed": {"type": "InputText", "value": "1", "label": "seed"},
     "n_users": _slider("n_users", 20_000, 2_000, 200_000, 2_000),
-    "hostile_fraction": _slider("hostile_fraction", 0.3, 0.0, 0.8, 0.05),
-    "supportive_fraction": _slider("supportive_fraction", 0.15, 0.0, 0.8, 0.05),
-    "amplify_prob": _slider("amplify_prob", 0.07, 0.0, 0.3, 0.01),
-    "reply_prob": _slider("reply_prob", 0.07, 0.0, 0.3, 0.01),
-    "trend_threshold": _slider("trend_threshold", 15.0, 0.0, 100.0, 1.0),
-    "norm_learning": _slider("norm_learning", 1.0, 0.0, 5.0, 0.25),
-    "outrage_effect": _slider("outrage_effect", 0.2, 0.0, 1.0, 0.05),
+    "hostile_fraction": _slider("hostile_fraction", _BUFFY.hostile_fraction, 0.0, 0.8, 0.05),
+    "supportive_fraction": _slider("supportive_fraction", _BUFFY.supportive_fraction, 0.0, 0.8, 0.05),
+    "amplify_prob": _slider("amplify_prob", _BUFFY.amplify_prob, 0.0, 0.3, 0.01),
+    "reply_prob": _slider("reply_prob", _BUFFY.reply_prob, 0.0, 0.3, 0.01),
+    "trend_threshold": _slider("trend_threshold", _BUFFY.trend_threshold, 0.0, 100.0, 1.0),
+    "norm_learning": _slider("norm_learning", _BUFFY.norm_learning, 0.0, 5.0, 0.25),
+    "outrage_effect": _slider("outrage_effect", _BUFFY.outrage_effect, 0.0, 1.0, 0.05),
     "friction": {"type": "Checkbox", "value": False, "label": "friction prompt"},
-    "friction_cancel": _slider("friction: cancel", 0.09, 0.0, 1.0, 0.01),
+    "friction_cancel": _slider("friction: cancel", Friction.cancel, 0.0, 1.0, 0.01),
     "circuit_breaker": {"type": "Checkbox", "value": False, "label": "circuit breaker (trips at 5 shares an hour)"},
-    "circuit_breaker_reach_factor": _slider("circuit breaker: reach_factor", 0.2, 0.0, 1.0, 0.05),
+    "circuit_breaker_reach_factor": _slider(
+        "circuit breaker: reach_factor", CircuitBreaker.reach_factor, 0.0, 1.0, 0.05
+    ),
     "downrank": {"type": "Checkbox", "value": False, "label": "down-rank attacks"},
-    "downrank_visibility": _slider("down-rank: visibility", 0.5, 0.0, 1.0, 0.05),
+    "downrank_visibility": _slider("down-rank: visibility", DownRank.visibility, 0.0, 1.0, 0.05),
     "protect": {"type": "Checkbox", "value": False, "label": "target goes private"},
-    "protect_start": _slider("go private: start (hours)", 2.0, 0.0, 24.0, 0.5),
+    "protect_start": _slider("go private: start (hours)", VictimProtection.start, 0.0, 24.0, 0.5),
     "suspend": {"type": "Checkbox", "value": False, "label": "suspend attackers"},
-    "suspend_delay": _slider("suspension: delay (minutes)", 60.0, 0.0, 600.0, 10.0),
+    "suspend_delay": _slider("suspension: delay (minutes)", Suspension.delay, 0.0, 600.0, 10.0),
     "counter_speech": {"type": "Checkbox", "value": False, "label": "counter-speech campaign"},
-    "counter_speech_start": _slider("counter-speech: start (hours)", 3.0, 0.0, 24.0, 0.5),
+    "counter_speech_start": _slider("counter-speech: start (hours)", CounterSpeech.start, 0.0, 24.0, 0.5),
     "removal": {"type": "Checkbox", "value": False, "label": "remove attacks once shared"},
-    "removal_delay": _slider("removal: delay (minutes)", 60.0, 0.0, 600.0, 10.0),
+    "removal_delay": _slider("removal: delay (minutes)", Removal.delay, 0.0, 600.0, 10.0),
 }
 
 

@@ -33,6 +33,7 @@ from scipy import stats
 from model import Params
 
 from .experiment import BASELINE
+from .plots import save
 from .store import Store
 
 HARM = ("attacks_received", "unique_attackers", "peak_attacks_per_hour", "hostile_exposures", "engagement")
@@ -172,14 +173,14 @@ def write_report(
     if not effects.empty:
         paths["effects"] = out / "effects.csv"
         effects.to_csv(paths["effects"], index=False)
-        paths["forest"] = _save(forest_figure(effects, (metric, "hostile_exposures")), out / "forest.png")
+        paths["forest"] = save(forest_figure(effects, (metric, "hostile_exposures")), out / "forest.png")
         dose = swept_settings(runs)
         if dose:
-            paths["dose_response"] = _save(dose_figure(runs, effects, dose, metric), out / "dose_response.png")
-    paths["timelines"] = _save(timeline_figure(runs, timelines, arms, "attacks_received"), out / "timelines.png")
+            paths["dose_response"] = save(dose_figure(runs, effects, dose, metric), out / "dose_response.png")
+    paths["timelines"] = save(timeline_figure(runs, timelines, arms, "attacks_received"), out / "timelines.png")
     varied = swept_params(runs)
     if len(varied) >= 2:
-        paths["heatmap"] = _save(heatmap_figure(runs, varied[0], varied[1], metric), out / "heatmap.png")
+        paths["heatmap"] = save(heatmap_figure(runs, varied[0], varied[1], metric), out / "heatmap.png")
     sobol = None
     if meta.get("method") == "sobol":
         sobol = sobol_indices(
@@ -187,7 +188,7 @@ def write_report(
         )
         paths["sobol"] = out / "sobol.csv"
         sobol.to_csv(paths["sobol"], index=False)
-        paths["sobol_figure"] = _save(sobol_figure(sobol, metric), out / "sobol.png")
+        paths["sobol_figure"] = save(sobol_figure(sobol, metric), out / "sobol.png")
     paths["report"] = out / "report.md"
     paths["report"].write_text(_markdown(meta, runs, effects, sobol, metric, paths), encoding="utf-8")
     return paths
@@ -310,12 +311,6 @@ def _timeline_arms(runs: pd.DataFrame) -> list[str]:
         return arms
     firsts = list(dict.fromkeys(runs.drop_duplicates("family")["arm"]))
     return firsts[:MAX_TIMELINE_ARMS]
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
 
 
 def _markdown(meta: dict[str, str], runs: pd.DataFrame, effects: pd.DataFrame, sobol: pd.DataFrame | None,

@@ -162,7 +162,7 @@ def sweep(
         for suffix in ("", "-wal", "-shm"):
             Path(str(store_path) + suffix).unlink(missing_ok=True)
     meta = {"fingerprint": experiment.fingerprint, "name": experiment.name, "source": experiment.source,
-            "method": experiment.method or "", "problem": _json(experiment.problem()) if experiment.method == "sobol" else "",
+            "method": experiment.method or "", "problem": json.dumps(experiment.problem()) if experiment.method == "sobol" else "",
             "points": str(len(experiment.points)), "replicates": str(experiment.replicates)}  # fmt: skip
     specs = experiment.specs()
     t0 = time.perf_counter()
@@ -260,7 +260,3 @@ def _bar(total: int, initial: int, name: str, enabled: bool) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, initial=initial, unit="run", desc=name, disable=not enabled, smoothing=0.05)
-
-
-def _json(x: Any) -> str:
-    return json.dumps(x)

@@ -247,7 +247,7 @@ class OutrageModel(mesa.Model):
         """Posts users decided to make in the current step: the interventions review them
         (``review_posts``), then those kept are posted (:meth:`post`). Returns the new posts' ids."""
         if valence is None:
-            valence = np.select([action == ATTACK, action == DEFEND], [-1, 1], 0).astype(np.int8)
+            valence = _side(action)
         posts = NewPosts(
             author=author, action=action, parent=parent, valence=valence, words=words,
             keep=np.ones(len(author), bool), reaches_target=action >= ATTACK,
@@ -286,7 +286,7 @@ class OutrageModel(mesa.Model):
         if len(author) == 0:
             return np.empty(0, np.int64)
         if valence is None:
-            valence = np.select([action == ATTACK, action == DEFEND], [-1, 1], 0)
+            valence = _side(action)
         if reaches_target is None:
             reaches_target = action >= ATTACK
         first = len(self.log)
@@ -341,6 +341,11 @@ class OutrageModel(mesa.Model):
 
 _EMPTY_ITEMS = (np.empty(0, np.int32), np.empty(0, np.int64))
 _INTERVENTION_STREAM = 0x1A7E  # a constant mixed into the interventions' seeds
+
+
+def _side(action: np.ndarray) -> np.ndarray:
+    """The usual side of new posts: attacks hostile (-1), defences supportive (+1), others none."""
+    return np.select([action == ATTACK, action == DEFEND], [-1, 1], 0).astype(np.int8)
 
 
 def _count_reporter(i: int) -> Callable[[OutrageModel], int]:

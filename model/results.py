@@ -74,10 +74,10 @@ class RunResult:
     counts: np.ndarray  # (steps, len(ACTIONS)) posts per step by action
     exposures: np.ndarray  # (steps,) post-viewer pairs processed per step (feed items + trending)
     views: np.ndarray  # (steps,) of those, the pairs still visible: the viewer saw the post
+    hostile_views: np.ndarray  # (steps,) views of hostile posts (by bystanders)
+    cancelled: np.ndarray  # (steps, len(ACTIONS)) would-be posts cancelled by interventions
     events: dict[str, np.ndarray]
     trend_step: int | None = None  # first step at which the case trended
-    hostile_views: np.ndarray | None = None  # (steps,) views of hostile posts (by bystanders)
-    cancelled: np.ndarray | None = None  # (steps, len(ACTIONS)) would-be posts cancelled by interventions
     interventions: list[dict[str, Any]] = field(default_factory=list)  # settings, acted_at, report
     _summary: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -100,8 +100,7 @@ class RunResult:
         df["posts"] = self.counts.sum(axis=1)
         df["exposures"] = self.exposures
         df["views"] = self.views
-        if self.hostile_views is not None:
-            df["hostile_views"] = self.hostile_views
+        df["hostile_views"] = self.hostile_views
         return df
 
     def events_frame(self) -> pd.DataFrame:
@@ -140,13 +139,12 @@ def summarize(r: RunResult) -> dict[str, Any]:
     peak_end = int(np.argmax(rolling)) if len(rolling) else 0
     posts_cum = np.cumsum(r.counts.sum(axis=1))
     n_att = int((action == ATTACK).sum())
-    received = ev["reaches_target"] if "reaches_target" in ev else np.ones(len(action), bool)
     n_def = int((action == DEFEND).sum())
     out: dict[str, Any] = {
         "total_posts": len(action),
         "amplifications": int((action == AMPLIFY).sum()),
         "attacks_on_target": n_att,
-        "attacks_received": int(((action == ATTACK) & received).sum()),
+        "attacks_received": int(((action == ATTACK) & ev["reaches_target"]).sum()),
         "defences": n_def,
         "unique_attackers": len(np.unique(ev["user"][action == ATTACK])),
         "unique_participants": len(np.unique(ev["user"])) - 1,  # less the target
@@ -154,7 +152,7 @@ def summarize(r: RunResult) -> dict[str, Any]:
         "peak_attacks_clock": _iso(r.clock(max(peak_end + 1 - per_hour, 0))),
         "hostile_share": n_att / (n_att + n_def) if n_att + n_def else float("nan"),
         "engagement": len(action) - 1,  # every post but the seed
-        "hostile_exposures": int(r.hostile_views.sum()) if r.hostile_views is not None else None,
+        "hostile_exposures": int(r.hostile_views.sum()),
         "exposures": int(r.exposures.sum()),
         "views": int(r.views.sum()),
         "cascade_depth": int(ev["depth"].max()) if len(action) else 0,
@@ -164,7 +162,7 @@ def summarize(r: RunResult) -> dict[str, Any]:
     }
     out["benign_suppressed"] = 0
     out["wrongly_suspended"] = 0
-    out["posts_cancelled"] = int(r.cancelled.sum()) if r.cancelled is not None else 0
+    out["posts_cancelled"] = int(r.cancelled.sum())
     for iv in r.interventions:
         for key, value in iv["report"].items():
             out[key] = out.get(key, 0) + value  # two of a kind (or shared cost names) add up
