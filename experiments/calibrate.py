@@ -108,13 +108,31 @@ def distances(observed: list[np.ndarray], simulated: np.ndarray) -> np.ndarray:
 @dataclass
 class ReferenceTable:
     """Simulated median curves at a design of points: simulated once, compared with any cascade
-    (ABC with a reference table). A fit over a shorter window uses the first bins of the curves."""
+    (ABC with a reference table). A fit over a shorter window uses the first bins of the curves.
+
+    With ``count_times``, every replicate is run on to the last of them and its posts so far are
+    recorded at each (``counts``): what a forecast needs (:mod:`experiments.forecast`).
+    """
 
     priors: tuple[Prior, ...]
     unit: np.ndarray  # (points, parameters) in [0, 1]
     curves: np.ndarray  # (points, bins, 3)
     window: float
     bin_minutes: float
+    count_times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # minutes
+    counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))  # (points, replicates, times)
+
+    def values(self, i: int) -> dict[str, float]:
+        """Parameter values of point ``i``."""
+        return _values(self.priors, self.unit[i])
+
+    def count_index(self, minutes: float) -> int:
+        """Column of ``counts`` at ``minutes`` (which must be one of ``count_times``)."""
+        hit = np.flatnonzero(np.isclose(self.count_times, minutes))
+        if not len(hit):
+            have = ", ".join(f"{t:g}" for t in self.count_times) or "none"
+            raise ValueError(f"the reference table has no post counts at {minutes:g} min (it has: {have})")
+        return int(hit[0])
 
     @classmethod
     def build(
@@ -128,15 +146,22 @@ class ReferenceTable:
         seed: int = 0,
         workers: int = 1,
         progress: Callable[[int, int], None] | None = None,
+        count_times: Sequence[float] = (),
     ) -> ReferenceTable:
-        """Simulate ``replicates`` runs at each of ``points`` scrambled-Sobol points."""
+        """Simulate ``replicates`` runs at each of ``points`` scrambled-Sobol points (to the last of
+        ``count_times`` if that is later than ``window``)."""
         _check_priors(priors)
+        times = np.asarray(sorted(count_times), float)
+        if len(times) and times[0] <= 0:
+            raise ValueError(f"count_times: expected minutes > 0, got {times[0]:g}")
         with warnings.catch_warnings():  # Sobol balance is best at powers of 2; any count is valid
             warnings.simplefilter("ignore", UserWarning)
             unit = qmc.Sobol(len(priors), scramble=True, seed=np.random.default_rng(seed)).random(points)
-        task = _Task(simulator, [seed * 1000 + i for i in range(replicates)], window, bin_minutes)
+        task = _Task(simulator, [seed * 1000 + i for i in range(replicates)], window, bin_minutes, times)
         values = [_values(priors, u) for u in unit]
-        return cls(tuple(priors), unit, np.stack(_map(task, values, workers, progress, 0, points)), window, bin_minutes)
+        out = _map(task, values, workers, progress, 0, points)
+        return cls(tuple(priors), unit, np.stack([c for c, _ in out]), window, bin_minutes, times,
+                   np.stack([n for _, n in out]))  # fmt: skip
 
 
 def _values(priors: Sequence[Prior], u: np.ndarray) -> dict[str, float]:
@@ -236,7 +261,7 @@ def calibrate(
         more = np.clip(centre + spread * rng.standard_normal((refine, len(priors))), 0.0, 1.0)
         task = _Task(simulator, [seed * 1000 + i for i in range(replicates)], window, bin_minutes)
         values = [_values(priors, u) for u in more]
-        more_curves = np.stack(_map(task, values, workers, progress, total - refine, total))
+        more_curves = np.stack([c for c, _ in _map(task, values, workers, progress, total - refine, total)])
         unit = np.vstack((unit, more))
         dist = np.concatenate((dist, distances(obs, more_curves)))
         rounds = np.concatenate((rounds, np.full(refine, 2)))
@@ -259,15 +284,20 @@ def calibrate(
 
 @dataclass
 class _Task:
-    """Median curves of seeded replicates at one point."""
+    """Median curves of seeded replicates at one point, and each replicate's posts so far at
+    ``count_times`` (runs go on to the last of them)."""
 
     simulator: Simulator
     seeds: list[int]
     window: float
     bin_minutes: float
+    count_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
-    def __call__(self, values: dict[str, float]) -> np.ndarray:
-        return median_curves(self.simulator.run(values, self.seeds, self.window), self.window, self.bin_minutes)
+    def __call__(self, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        horizon = max(self.window, float(self.count_times.max(initial=0.0)))
+        sims = self.simulator.run(values, self.seeds, horizon)
+        counts = np.array([np.searchsorted(s.minutes, self.count_times, side="right") for s in sims], float)
+        return median_curves(sims, self.window, self.bin_minutes), counts.reshape(len(sims), len(self.count_times))
 
 
 _WORKER_TASK: _Task | None = None
@@ -278,7 +308,7 @@ def _init_worker(task: _Task) -> None:
     _WORKER_TASK = task
 
 
-def _in_worker(values: dict[str, float]) -> np.ndarray:
+def _in_worker(values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
     assert _WORKER_TASK is not None
     return _WORKER_TASK(values)
 
@@ -290,9 +320,9 @@ def _map(
     progress: Callable[[int, int], None] | None,
     done: int,
     total: int,
-) -> list[np.ndarray]:
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """``task`` at every point, in order, on ``workers`` local processes."""
-    results: list[np.ndarray] = []
+    results: list[tuple[np.ndarray, np.ndarray]] = []
     if workers <= 1:
         for values in points:
             results.append(task(values))

@@ -104,6 +104,25 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
     cal.set_defaults(func=cmd_calibrate)
 
+    fc = sub.add_parser(
+        "forecast",
+        help="forecast cascades' 72-hour size from their first hour (pileon and a Hawkes baseline)",
+        description="Matches each cascade's first --observe minutes against a reference table of simulated "
+        "cascades run on to --horizon, with a population prior learned from the cascades of --learn-from (seen "
+        "whole; a cascade there with the same name as one forecast is left out), and fits a Hawkes process to "
+        "the same minutes. Writes OUT/forecast.csv (predicted size with a 90% interval, the Hawkes forecast, "
+        "and, as the file has them, the posts by the horizon and the errors) and OUT/forecast.png.",
+    )
+    _add_observed_options(fc, "", "runs/forecast", window=False)
+    fc.add_argument("--learn-from", type=Path, metavar="PATH",
+                    help="cascades followed to the horizon to learn the prior from (any format compare reads; "
+                         "default: none, every table point weighs the same)")  # fmt: skip
+    fc.add_argument("--observe", type=float, default=60.0, help="minutes seen before forecasting (default: 60)")
+    fc.add_argument("--points", type=int, default=512, help="points of the reference table (default: 512)")
+    fc.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
+    fc.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
+    fc.set_defaults(func=cmd_forecast)
+
     val = sub.add_parser(
         "validate",
         help="calibrate and forecast every Twitter15/16 cascade of a folder; table and figures",
@@ -201,12 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_observed_options(parser: argparse.ArgumentParser, verb: str, out: str) -> None:
-    """The input and output options ``compare`` and ``calibrate`` share."""
+def _add_observed_options(parser: argparse.ArgumentParser, verb: str, out: str, window: bool = True) -> None:
+    """The input and output options ``compare``, ``calibrate`` and ``forecast`` share."""
     parser.add_argument("observed", type=Path, help="observed cascades: a Twitter15/16 folder or tree file, "
                         "a RumourEval CSV, a PHEME file or a CSV")  # fmt: skip
     parser.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: guessed)")
-    parser.add_argument("--window", type=float, default=150.0, help=f"minutes {verb} (default: 150)")
+    if window:
+        parser.add_argument("--window", type=float, default=150.0, help=f"minutes {verb} (default: 150)")
     parser.add_argument("--limit", type=int, default=None, help="at most this many cascades")
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulations (default: 0)")
     parser.add_argument("--out", type=Path, default=Path(out), help=f"output folder (default: {out})")
@@ -524,6 +544,38 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """``pileon forecast``."""
+    from . import plots
+    from .calibrate import ReferenceTable, Simulator
+    from .forecast import HORIZON, PopulationPrior, count_times, forecast
+
+    cascades = _load(args.observed, args.format, args.limit)
+    training = _load(args.learn_from, "auto", None) if args.learn_from else []
+    if not 0 < args.observe < HORIZON:
+        raise UsageError(f"--observe={args.observe:g}: expected minutes in (0, {HORIZON:g})")
+    bar = _bar("reference table", args.points)
+    table = ReferenceTable.build(Simulator(graph_seed=args.seed), points=args.points, replicates=args.replicates,
+                                 seed=args.seed, workers=args.workers, count_times=count_times(args.observe),
+                                 progress=lambda done, total: bar.update(done - bar.n))  # fmt: skip
+    bar.close()
+    prior = PopulationPrior.learn(table, training, observe=args.observe) if training else None
+    rows = pd.DataFrame([{"cascade": c.name, **forecast(c, table, prior, observe=args.observe)} for c in cascades])
+    followed = [bool(np.any(c.minutes > args.observe)) for c in cascades]  # else nothing to score against
+    score = [k for k in rows.columns if k.startswith("forecast_") or k == "final_actual"]
+    rows.loc[~np.array(followed), score] = np.nan
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows.to_csv(args.out / "forecast.csv", index=False)
+    plots.save(plots.forecast_figure(rows, args.observe), args.out / "forecast.png")
+    how = f"a prior learned from {len(training)} cascade(s)" if prior else "no population prior (--learn-from)"
+    print(f"forecast of the posts by 72 h from the first {args.observe:g} min, {how}:")
+    show = ["cascade", "observed_first_hour", "final_pileon", "final_pileon_low", "final_pileon_high", "final_hawkes",
+            "final_actual", "forecast_error", "forecast_error_hawkes"]  # fmt: skip
+    print(rows[show].to_string(index=False, float_format="%.3g"))
+    print(f"wrote forecast.csv and forecast.png in {args.out}")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """``pileon validate``."""
     from .observed import read_twitter_folder
@@ -546,7 +598,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     medians = summarize(result)
     print(f"validated {medians.pop('cascades')} cascades in {time.perf_counter() - t0:.0f} s; medians:")
     for k, v in medians.items():
-        print(f"  {k:24s} {v:.3f}")
+        print(f"  {k:24s} {v:.3f}" if isinstance(v, float) else f"  {k:24s} {v}")
     print(f"wrote {args.out / 'validation.csv'}, nrmse.png, forecast.png and cascades/*.png")
     return 0
 

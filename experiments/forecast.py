@@ -1,68 +1,153 @@
-"""Forecasting a cascade from its first hour: pileon (calibrated on that hour, then run on) and
-the Hawkes baseline fitted to the same hour, scored on the same quantities."""
+"""Forecasting a cascade from its first hour: pileon (its first hour matched against a reference
+table of simulated cascades run on to 72 hours) and the Hawkes baseline fitted to the same hour,
+scored on the same quantities.
+
+pileon's forecast is a posterior predictive. The first hour alone says little about how long
+attention to a story lasts (``novelty_halflife``, ``visibility_halflife``), so, as SEISMIC learns
+its memory kernel from many tweets, the prior over the table's points can be learned from other
+cascades: a :class:`PopulationPrior` counts, for each point, how many training cascades it
+reproduces as a whole (first hour and later growth). A cascade is then forecast from the
+``neighbours`` points closest to its first hour among those the prior supports, weighted by the
+prior. Without training cascades every point weighs the same (``pooled`` is False).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import hawkes
-from .calibrate import ReferenceTable, Simulator, calibrate
-from .compare import BIN, WINDOW, nrmse
+from .calibrate import ReferenceTable, distances
+from .compare import BIN, CURVES, WINDOW, curves, nrmse
 from .observed import Cascade
 
 OBSERVE = 60.0  # minutes seen before forecasting
 HORIZON = 72 * 60.0  # "final" size: posts within 72 hours (99% of a Twitter15/16 tree, median)
+LATER = (90.0, 120.0, 150.0, 240.0, 360.0, 720.0, 1440.0, 2880.0, HORIZON)  # a training cascade's later curve
+ACCEPT = 10  # points a training cascade adds to the prior
+NEIGHBOURS = 30  # points a forecast is drawn from
+
+
+def count_times(observe: float = OBSERVE, window: float = WINDOW, bin_minutes: float = BIN,
+                later: Sequence[float] = LATER) -> np.ndarray:  # fmt: skip
+    """Where a reference table must count posts for :func:`forecast` and :class:`PopulationPrior`:
+    the ends of the bins from ``observe`` to ``window``, and the ``later`` times."""
+    return np.union1d(np.arange(observe, window + bin_minutes / 2, bin_minutes), later)
+
+
+def first_hour_distances(c: Cascade, table: ReferenceTable, observe: float = OBSERVE) -> np.ndarray:
+    """Each table point's distance (mean NRMSE of scale, depth, breadth) to ``c``'s first
+    ``observe`` minutes."""
+    obs = curves(c.first(observe), observe, table.bin_minutes)[list(CURVES)].to_numpy(float)
+    return distances([obs], table.curves)
+
+
+@dataclass(frozen=True)
+class PopulationPrior:
+    """Which table points reproduce whole observed cascades: for each training cascade (by name),
+    the ``accept`` points closest to its first hour plus its later curve (the mean absolute
+    difference of log(1 + posts so far) at ``LATER``)."""
+
+    points: int
+    accepted: tuple[tuple[str, np.ndarray], ...]
+
+    @classmethod
+    def learn(cls, table: ReferenceTable, cascades: Sequence[Cascade], accept: int = ACCEPT,
+              observe: float = OBSERVE, later: Sequence[float] = LATER) -> PopulationPrior:  # fmt: skip
+        """Learn the prior from ``cascades`` (each must be followed to the last of ``later``)."""
+        if accept < 1:
+            raise ValueError(f"accept: expected at least 1 point per cascade, got {accept}")
+        times = (observe, *later)
+        cols = [table.count_index(t) for t in times]
+        sim = np.log1p(np.median(table.counts[:, :, cols], axis=1))  # (points, times)
+        accepted = []
+        for c in cascades:
+            obs = np.log1p(np.searchsorted(c.minutes, times, side="right"))
+            d = first_hour_distances(c, table, observe) + np.mean(np.abs(sim - obs), axis=1)
+            accepted.append((c.name, np.argsort(d, kind="stable")[:accept]))
+        return cls(len(table.unit), tuple(accepted))
+
+    def weights(self, exclude: str | None = None) -> np.ndarray:
+        """Per table point, how many training cascades accepted it, leaving out every cascade
+        named ``exclude`` (the one being forecast)."""
+        w = np.zeros(self.points)
+        for name, idx in self.accepted:
+            if name != exclude:
+                np.add.at(w, idx, 1.0)
+        return w
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The smallest value of ``x`` with at least a share ``q`` of the weight ``w`` at or below it."""
+    order = np.argsort(x, kind="stable")
+    cum = np.cumsum(w[order])
+    return float(x[order][min(np.searchsorted(cum, q * cum[-1]), len(x) - 1)])
 
 
 def forecast(
     c: Cascade,
-    simulator: Simulator,
     table: ReferenceTable,
+    prior: PopulationPrior | None = None,
     observe: float = OBSERVE,
     horizon: float = HORIZON,
     window: float = WINDOW,
-    bin_minutes: float = BIN,
-    replicates: int = 10,
-    refine: int = 32,
-    seed: int = 0,
+    neighbours: int = NEIGHBOURS,
 ) -> dict[str, Any]:
     """Fit on the first ``observe`` minutes; predict posts by ``horizon`` and the cumulative posts
     from ``observe`` to ``window`` minutes.
 
-    pileon's prediction is the observed count at ``observe`` times the median growth from
-    ``observe`` on of runs at the ``replicates`` closest points of the calibration (a posterior
-    predictive), so that the forecast starts from what was seen rather than from a fresh run.
+    pileon's prediction is the observed count at ``observe`` times the growth from ``observe`` on
+    of the ``neighbours`` table points closest to the first hour (among those ``prior`` supports,
+    weighted by it; ``prior`` leaves out any training cascade named as ``c``), so that the forecast
+    starts from what was seen rather than from a fresh run. The table needs post counts at
+    :func:`count_times`.
 
     Returns:
         ``forecast_error`` and ``forecast_error_hawkes`` (relative error of the final size),
         ``forecast_nrmse`` and ``forecast_nrmse_hawkes`` (NRMSE of the rest of the curve), the
-        predicted and actual final sizes, and the fitted values.
+        predicted and actual final sizes with pileon's 90% predictive interval
+        (``final_pileon_low``/``_high``), ``forecast_error_unpooled`` (the same forecast with every
+        table point weighing the same), and the fitted values (weighted medians, ``fit_*``).
     """
     early = c.first(observe)
+    seen = len(early)
     actual = int(np.sum(c.minutes <= horizon))
-    ends = np.arange(observe + bin_minutes, window + bin_minutes / 2, bin_minutes)
+    ends = np.arange(observe + table.bin_minutes, window + table.bin_minutes / 2, table.bin_minutes)
     real_curve = np.searchsorted(c.minutes, ends, side="right").astype(float)
-    cal = calibrate([early], simulator, table=table, refine=refine, window=observe, bin_minutes=bin_minutes,
-                    final_replicates=1, recheck=1, seed=seed)  # fmt: skip
-    # Posterior predictive: one run at each of the ``replicates`` closest points of the calibration.
-    names = [p.name for p in cal.priors]
-    points = cal.evaluations.nsmallest(replicates, "distance")[names].to_dict("records")
-    sims = [simulator.run(v, [seed * 1000 + 900 + k], horizon)[0] for k, v in enumerate(points)]
-    # The model supplies the growth from the first hour on; the observed first hour its level.
-    seen = np.array([max(np.sum(s.minutes <= observe), 1) for s in sims], float)
-    growth_final = np.array([np.sum(s.minutes <= horizon) for s in sims]) / seen
-    growth_curve = np.array([np.searchsorted(s.minutes, ends, side="right") for s in sims]) / seen[:, None]
-    predicted = len(early) * float(np.median(growth_final))
-    sim_curve = len(early) * np.median(growth_curve, axis=0)
+    at = table.count_index(observe)
+    growth = table.counts[:, :, [table.count_index(horizon)]] / np.maximum(table.counts[:, :, [at]], 1.0)
+    growth_curve = table.counts[:, :, [table.count_index(t) for t in ends]] / np.maximum(table.counts[:, :, [at]], 1.0)
+    d = first_hour_distances(c, table, observe)
+    w = prior.weights(exclude=c.name) if prior is not None else np.zeros(len(d))
+    pooled = bool(w.sum() > 0)
+
+    def draw(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        support = np.flatnonzero(weights > 0)
+        return (near := support[np.argsort(d[support], kind="stable")[:neighbours]]), weights[near]
+
+    near, wn = draw(w if pooled else np.ones(len(d)))
+    g = np.median(growth[near, :, 0], axis=1)
+    reps = growth.shape[1]
+    every = growth[near, :, 0].ravel()  # every replicate of every drawn point: the predictive spread
+    predicted = seen * weighted_quantile(g, wn, 0.5)
+    sim_curve = seen * np.array([weighted_quantile(col, wn, 0.5) for col in np.median(growth_curve[near], axis=1).T])
+    u_near, u_w = draw(np.ones(len(d)))
+    unpooled = seen * weighted_quantile(np.median(growth[u_near, :, 0], axis=1), u_w, 0.5)
     out: dict[str, Any] = {
-        "observed_first_hour": len(early),
+        "observed_first_hour": seen,
         "final_actual": actual,
         "final_pileon": predicted,
+        "final_pileon_low": seen * weighted_quantile(every, np.repeat(wn, reps), 0.05),
+        "final_pileon_high": seen * weighted_quantile(every, np.repeat(wn, reps), 0.95),
         "forecast_error": abs(predicted - actual) / actual,
         "forecast_nrmse": nrmse(sim_curve, real_curve),
-        **{f"fit_{k}": v for k, v in cal.best.items()},
+        "forecast_error_unpooled": abs(unpooled - actual) / actual,
+        "pooled": pooled,
+        **{f"fit_{p.name}": float(p.from_unit(weighted_quantile(table.unit[near, i], wn, 0.5)))
+           for i, p in enumerate(table.priors)},
     }
     try:
         fit = hawkes.fit(c.minutes, c.parent, observe)

@@ -148,21 +148,36 @@ def validation_nrmse_figure(result: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+ERROR_CAP = 10.0  # relative errors above this are drawn at it
+FORECASTERS = {"forecast_error": "pileon", "forecast_error_unpooled": "pileon, no prior",
+               "forecast_error_hawkes": "Hawkes", "forecast_error_naive": "naive"}  # fmt: skip
+
+
 def validation_forecast_figure(result: pd.DataFrame) -> plt.Figure:
-    """First-hour forecast errors of pileon and the Hawkes baseline, side by side and paired."""
+    """First-hour forecast errors of pileon, the Hawkes baseline and (where the report has them)
+    pileon without its population prior and the naive forecast, side by side over the cascades
+    every one scored; pileon and Hawkes paired."""
     sns.set_theme(style="whitegrid", context="notebook")
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
-    long = result.melt("cascade", ["forecast_error", "forecast_error_hawkes"], "model", "relative error")
-    long["model"] = long["model"].map({"forecast_error": "pileon", "forecast_error_hawkes": "Hawkes"})
-    long = long.dropna()
+    cols = [c for c in FORECASTERS if c in result]
+    result = result.dropna(subset=cols)
+    shown = result.assign(**{c: result[c].clip(upper=ERROR_CAP) for c in cols})  # supercritical Hawkes fits
+    long = shown.melt("cascade", cols, "model", "relative error")
+    long["model"] = long["model"].map(FORECASTERS)
+    # the medians come from the unclipped errors
+    med = result.melt("cascade", cols, "model", "e").assign(model=lambda d: d.model.map(FORECASTERS))
+    med = med.groupby("model")["e"].median()
+    palette = ["#4C72B0", "#8172B3", "#DD8452", "#937860"][: len(cols)]
     sns.boxplot(data=long, x="model", y="relative error", color="#DDDDDD", showfliers=False, ax=ax)
-    sns.stripplot(data=long, x="model", y="relative error", hue="model", palette=["#4C72B0", "#DD8452"],
-                  alpha=0.5, size=3, legend=False, ax=ax)  # fmt: skip
+    sns.stripplot(data=long, x="model", y="relative error", hue="model", palette=palette, alpha=0.5, size=3,
+                  legend=False, ax=ax)  # fmt: skip
     ax.set_yscale("log")
-    med = long.groupby("model")["relative error"].median()
-    ax.set_title(f"final size (72 h) from the first hour; medians: pileon {med.get('pileon', np.nan):.2f}, "
-                 f"Hawkes {med.get('Hawkes', np.nan):.2f}", fontsize=10)  # fmt: skip
-    both = result.dropna(subset=["forecast_error", "forecast_error_hawkes"])
+    ax.set_xlabel("")
+    off = int((result[cols] > ERROR_CAP).to_numpy().sum())
+    ax.set_title("72 h size from the first hour, medians: "
+                 + ", ".join(f"{FORECASTERS[c]} {med.get(FORECASTERS[c], np.nan):.2f}" for c in cols)
+                 + (f"\n({off} errors above {ERROR_CAP:g} drawn at {ERROR_CAP:g})" if off else ""), fontsize=9)  # fmt: skip
+    both = shown.dropna(subset=["forecast_error", "forecast_error_hawkes"])
     ax2.scatter(both["forecast_error_hawkes"], both["forecast_error"], s=10, alpha=0.6, color="#4C72B0")
     lim = [max(1e-3, both[["forecast_error", "forecast_error_hawkes"]].min().min()),
            max(1.0, both[["forecast_error", "forecast_error_hawkes"]].max().max())]  # fmt: skip
@@ -174,3 +189,27 @@ def validation_forecast_figure(result: pd.DataFrame) -> plt.Figure:
     ax2.set_title(f"per cascade: pileon better below the line ({(both.forecast_error < both.forecast_error_hawkes).mean():.0%})",
                   fontsize=10)  # fmt: skip
     return fig
+
+
+def forecast_figure(rows: pd.DataFrame, observe: float = 60.0) -> plt.Figure:
+    """Per cascade (ordered by the posts seen): the posts in the first ``observe`` minutes, pileon's
+    forecast of the 72-hour size with its 90% interval, the Hawkes forecast, and the actual size
+    where it is known."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    rows = rows.sort_values("observed_first_hour").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.35 * len(rows) + 2), 4.5), layout="constrained")
+    x = np.arange(len(rows))
+    ax.vlines(x, rows["final_pileon_low"], rows["final_pileon_high"], color="#4C72B0", linewidth=3, alpha=0.35,
+              label="pileon, 90% interval")  # fmt: skip
+    ax.scatter(x, rows["final_pileon"], color="#4C72B0", s=30, zorder=3, label="pileon")
+    ax.scatter(x, rows["final_hawkes"], color="#DD8452", marker="D", s=22, zorder=3, label="Hawkes")
+    ax.scatter(x, rows["observed_first_hour"], color="#999999", marker="_", s=120, zorder=3,
+               label=f"seen in the first {observe:g} min")  # fmt: skip
+    if rows["final_actual"].notna().any():
+        ax.scatter(x, rows["final_actual"], color="black", marker="x", s=30, zorder=4, label="actual")
+    ax.set_yscale("log")
+    ax.set_xticks(x, rows["cascade"].astype(str), rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("posts by 72 hours")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+

@@ -1,8 +1,10 @@
 """The validation report: calibrate and forecast every cascade of a folder, tabulate, and plot.
 
-One reference table (see :mod:`experiments.calibrate`) is simulated for the whole folder; then
-each cascade, on a pool of local processes, is fitted over its first 150 minutes (the NRMSE of its
-scale, depth and breadth curves) and over its first hour (the forecast, against the Hawkes
+One reference table (see :mod:`experiments.calibrate`) is simulated for the whole folder, its runs
+followed to 72 hours, and a population prior for forecasting is learned from all the folder's
+cascades (:class:`experiments.forecast.PopulationPrior`; each cascade's forecast leaves itself
+out). Then each cascade, on a pool of local processes, is fitted over its first 150 minutes (the
+NRMSE of its scale, depth and breadth curves) and forecast from its first hour (against the Hawkes
 baseline). Each finished cascade is appended to ``validation.csv`` at once; run again on the same
 output folder, the report skips the cascades already there.
 """
@@ -20,14 +22,17 @@ import pandas as pd
 
 from .calibrate import ReferenceTable, Simulator, calibrate
 from .compare import BIN, WINDOW
-from .forecast import forecast
+from .forecast import PopulationPrior, count_times, forecast
 from .observed import Cascade
 
 COLUMNS = ["cascade", "label", "posts", "nrmse_scale", "nrmse_depth", "nrmse_breadth",
-           "forecast_error", "forecast_error_hawkes", "forecast_nrmse", "forecast_nrmse_hawkes"]  # fmt: skip
+           "forecast_error", "forecast_error_hawkes", "forecast_error_unpooled", "forecast_nrmse",
+           "forecast_nrmse_hawkes"]  # fmt: skip
 
 
-def validate_one(c: Cascade, simulator: Simulator, table: ReferenceTable, refine: int = 128) -> tuple[dict, Any]:
+def validate_one(
+    c: Cascade, simulator: Simulator, table: ReferenceTable, prior: PopulationPrior | None = None, refine: int = 128
+) -> tuple[dict, Any]:
     """The report's row for one cascade, and its 150-minute comparison (for the figure)."""
     t0 = time.perf_counter()
     cal = calibrate([c], simulator, table=table, refine=refine, window=WINDOW, bin_minutes=BIN)
@@ -37,7 +42,7 @@ def validate_one(c: Cascade, simulator: Simulator, table: ReferenceTable, refine
         "label": c.meta.get("label"),
         "posts": len(c),
         **{k: m[k] for k in ("nrmse_scale", "nrmse_depth", "nrmse_breadth")},
-        **forecast(c, simulator, table),
+        **forecast(c, table, prior),
         **{f"fit150_{k}": v for k, v in cal.best.items()},
     }
     row["seconds"] = time.perf_counter() - t0
@@ -62,20 +67,22 @@ def run_validation(
     simulator = Simulator()
     if todo:
         table = ReferenceTable.build(simulator, points=points, replicates=replicates, workers=workers,
-                                     progress=(lambda d, n: progress("reference table", d, n)) if progress else None)  # fmt: skip
+                                     progress=(lambda d, n: progress("reference table", d, n)) if progress else None,
+                                     count_times=count_times())  # fmt: skip
+        prior = PopulationPrior.learn(table, cascades)  # from every cascade, so a resumed report agrees
         (out / "cascades").mkdir(exist_ok=True)
         args = [(c, refine, figures, str(out / "cascades")) for c in todo]
         if workers <= 1:
-            _init((simulator, table))
+            _init((simulator, table, prior))
             rows = map(_one, args)
             _consume(rows, table_csv, len(todo), progress)
         else:
             ctx = mp.get_context("spawn")
-            with ctx.Pool(workers, initializer=_init, initargs=((simulator, table),)) as pool:
+            with ctx.Pool(workers, initializer=_init, initargs=((simulator, table, prior),)) as pool:
                 _consume(pool.imap_unordered(_one, args), table_csv, len(todo), progress)
     result = pd.read_csv(table_csv, dtype={"cascade": str})
     keep = {c.name for c in cascades}
-    result = result[result["cascade"].isin(keep)]
+    result = with_naive(result[result["cascade"].isin(keep)])
     if figures:
         from . import plots
 
@@ -84,14 +91,27 @@ def run_validation(
     return result
 
 
+FORECASTS = ("forecast_error", "forecast_error_hawkes", "forecast_error_unpooled", "forecast_error_naive",
+             "forecast_nrmse", "forecast_nrmse_hawkes")  # fmt: skip
+
+
 def summarize(result: pd.DataFrame) -> dict[str, float]:
-    """Medians of the report's columns (NaN forecasts, where Hawkes had too little to fit, skipped),
-    and the median error of the naive forecast (:func:`naive_forecast_errors`)."""
-    cols = [c for c in COLUMNS[3:] if c in result]
-    out = {c: float(np.nanmedian(result[c].to_numpy(float))) for c in cols}
-    if len(result) >= 2 and {"final_actual", "observed_first_hour"} <= set(result.columns):
-        out["forecast_error_naive"] = float(np.median(naive_forecast_errors(result)))
-    return out | {"cascades": len(result)}
+    """Medians of the report's columns. The forecasts' medians are over the cascades every forecast
+    scored (``forecast_cascades``: Hawkes needs 3 posts in the first hour), the naive forecast
+    (:func:`with_naive`) included."""
+    result = with_naive(result)
+    out = {c: float(np.nanmedian(result[c].to_numpy(float))) for c in COLUMNS[3:6] if c in result}
+    scored = result.dropna(subset=[c for c in FORECASTS if c in result])
+    out |= {c: float(np.median(scored[c].to_numpy(float))) for c in FORECASTS if c in scored and len(scored)}
+    return out | {"forecast_cascades": len(scored), "cascades": len(result)}
+
+
+def with_naive(result: pd.DataFrame) -> pd.DataFrame:
+    """``result`` with ``forecast_error_naive`` (:func:`naive_forecast_errors`), where it has the
+    columns for it and at least two cascades."""
+    if len(result) < 2 or not {"final_actual", "observed_first_hour"} <= set(result.columns):
+        return result
+    return result.assign(forecast_error_naive=naive_forecast_errors(result))
 
 
 def naive_forecast_errors(result: pd.DataFrame) -> np.ndarray:
@@ -104,10 +124,10 @@ def naive_forecast_errors(result: pd.DataFrame) -> np.ndarray:
     return np.abs(first * np.array(others) - actual) / actual
 
 
-_STATE: tuple[Simulator, ReferenceTable] | None = None
+_STATE: tuple[Simulator, ReferenceTable, PopulationPrior] | None = None
 
 
-def _init(state: tuple[Simulator, ReferenceTable]) -> None:
+def _init(state: tuple[Simulator, ReferenceTable, PopulationPrior]) -> None:
     global _STATE
     _STATE = state
 

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from experiments.calibrate import PRIORS, Prior, ReferenceTable, Simulator, calibrate, distances
-from experiments.forecast import forecast
-from experiments.observed import read_twitter_folder
+from experiments.compare import CURVES, curves
+from experiments.forecast import PopulationPrior, count_times, forecast
+from experiments.observed import Cascade, read_twitter_folder
 from experiments.validate import run_validation, summarize
 from model.scenarios import rumour
 
@@ -56,12 +57,64 @@ def test_bad_priors_are_refused(simulator):
 
 def test_forecast_scores_pileon_and_hawkes_on_the_same_quantities(simulator):
     c = read_twitter_folder(DATA / "twitter15_16_slice", limit=1)[0]
-    table = ReferenceTable.build(simulator, PRIORS, points=32, replicates=2)
-    r = forecast(c, simulator, table, replicates=4, refine=8)
-    assert r["final_actual"] == int(np.sum(c.minutes <= 72 * 60))
+    table = ReferenceTable.build(simulator, PRIORS, points=32, replicates=2, count_times=count_times())
+    assert table.counts.shape == (32, 2, len(count_times()))
+    assert (np.diff(table.counts, axis=2) >= 0).all()  # posts so far never fall
+    r = forecast(c, table)
+    assert r["final_actual"] == int(np.sum(c.minutes <= 72 * 60)) and not r["pooled"]
     for k in ("forecast_error", "forecast_error_hawkes", "forecast_nrmse", "forecast_nrmse_hawkes"):
         assert np.isfinite(r[k]) and r[k] >= 0, k
-    assert r["final_pileon"] >= r["observed_first_hour"]  # a forecast starts from what was seen
+    assert r["forecast_error"] == r["forecast_error_unpooled"]  # no prior: the same forecast
+    # a forecast starts from what was seen, inside its predictive interval
+    assert r["observed_first_hour"] <= r["final_pileon_low"] <= r["final_pileon"] <= r["final_pileon_high"]
+    for p in PRIORS:
+        assert p.low <= r[f"fit_{p.name}"] <= p.high
+    with pytest.raises(ValueError, match="no post counts at 61 min"):
+        forecast(c, table, observe=61.0)
+
+
+def _star(name: str, minutes) -> Cascade:
+    """A cascade in which every post responds to the source."""
+    n = len(minutes)
+    return Cascade.build(name, minutes, np.arange(n), ["seed_post"] + ["amplify"] * (n - 1), [-1] + [0] * (n - 1))
+
+
+def _growing(name: str, first_hour: int, final: int) -> Cascade:
+    """``first_hour`` posts spread over the first hour, then the rest log-uniformly to 72 hours."""
+    later = 60.0 * 72.0 ** ((np.arange(final - first_hour) + 0.5) / (final - first_hour))
+    return _star(name, np.concatenate(([0.0], np.linspace(1, 59, first_hour - 1), later)))
+
+
+def test_a_population_prior_settles_what_the_first_hour_cannot():
+    """Two groups of table points share a first hour (40 posts) but grow 2x or 5x by 72 hours;
+    a third starts differently. Alone, the first hour cannot choose; cascades seen whole (all
+    growing 5x) teach the prior which group is right."""
+    times = count_times()
+    observed = _growing("new", 40, 200)
+    same = curves(observed, 150.0, 3.0)[list(CURVES)].to_numpy(float)
+    other = curves(_growing("small", 5, 20), 150.0, 3.0)[list(CURVES)].to_numpy(float)
+    frac = np.log(times / 60.0) / np.log(72.0)  # the table counts from an hour (0) to 72 hours (1)
+    group = np.repeat([0, 1, 2], 10)  # 0: grows 2x, 1: grows 5x, 2: another start
+    final = np.array([80.0, 200.0, 20.0])[group]
+    start = np.array([40.0, 40.0, 5.0])[group]
+    counts = start[:, None] + (final - start)[:, None] * frac
+    table = ReferenceTable(PRIORS, np.random.default_rng(0).random((30, len(PRIORS))),
+                           np.stack([other if g == 2 else same for g in group]), 150.0, 3.0, times,
+                           counts[:, None, :])  # fmt: skip
+    training = [_growing(f"seen-{i}", 40 + i, 5 * (40 + i)) for i in range(3)]
+    prior = PopulationPrior.learn(table, training, accept=5)
+    assert all(set(group[idx]) == {1} for _, idx in prior.accepted)  # each chose the 5x group
+    w = prior.weights()
+    assert w.sum() == 15 and (w[group != 1] == 0).all()
+    assert prior.weights(exclude="seen-0").sum() == 10  # a cascade is left out of its own forecast
+    unpooled = forecast(observed, table, neighbours=20)
+    pooled = forecast(observed, table, prior, neighbours=20)
+    assert pooled["pooled"] and not unpooled["pooled"]
+    assert pooled["final_pileon"] == pytest.approx(200.0)
+    assert pooled["forecast_error"] == pytest.approx(0.0)
+    assert unpooled["forecast_error"] == pooled["forecast_error_unpooled"] > 0.5  # a tie, broken the wrong way
+    training_self = PopulationPrior.learn(table, [observed], accept=5)
+    assert not forecast(observed, table, training_self)["pooled"]  # its own whole curve is never used
 
 
 def test_validation_report_writes_rows_as_it_goes_and_resumes(tmp_path):

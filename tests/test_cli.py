@@ -108,6 +108,36 @@ def test_calibrate_reports_values_with_intervals(tmp_path, capsys):
     assert "fitted to 1 cascade" in capsys.readouterr().out
 
 
+def test_forecast_learns_a_prior_and_agrees_with_the_api(tmp_path, capsys):
+    import numpy as np
+
+    from experiments.calibrate import ReferenceTable, Simulator
+    from experiments.forecast import PopulationPrior, count_times, forecast
+    from experiments.observed import read_twitter_folder
+
+    out = tmp_path / "fc"
+    args = ["forecast", str(TREES / "twitter16"), "--learn-from", str(TREES / "twitter15"), "--points", "16",
+            "--replicates", "1", "--workers", "1", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    assert "a prior learned from 3 cascade(s)" in capsys.readouterr().out
+    rows = pd.read_csv(out / "forecast.csv", dtype={"cascade": str})
+    assert len(rows) == 2 and rows["pooled"].all() and (out / "forecast.png").is_file()
+    # the same forecast through the Python API
+    table = ReferenceTable.build(Simulator(), points=16, replicates=1, count_times=count_times())
+    prior = PopulationPrior.learn(table, read_twitter_folder(TREES / "twitter15"))
+    c = read_twitter_folder(TREES / "twitter16")[0]
+    row = rows.set_index("cascade").loc[c.name]
+    assert forecast(c, table, prior)["final_pileon"] == pytest.approx(row["final_pileon"])
+    # a file that stops at the first hour has nothing to score against
+    early = tmp_path / "early.csv"
+    pd.DataFrame({"minutes": c.minutes[c.minutes <= 60]}).to_csv(early, index=False)
+    assert main(["forecast", str(early), *args[2:]]) == 0
+    row = pd.read_csv(out / "forecast.csv").iloc[0]
+    assert np.isnan(row["forecast_error"]) and row["final_pileon"] >= row["observed_first_hour"]
+    assert main(["forecast", str(early), "--observe", "0", "--out", str(out)]) == 2
+    assert "--observe=0: expected minutes in (0, 4320)" in capsys.readouterr().err
+
+
 def test_validate_and_bad_inputs(tmp_path, capsys):
     out = tmp_path / "val"
     args = ["validate", str(TREES), "--out", str(out), "--limit", "1", "--points", "16", "--refine", "4",
