@@ -128,12 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="calibrate and forecast every Twitter15/16 cascade of a folder; table and figures",
         description="For every tree of FOLDER (Twitter15/16 layout): NRMSE of scale, depth and breadth over "
         "the first 150 minutes after calibration, and the first-hour forecast of the 72-hour size by pileon "
-        "and by a Hawkes process. Writes OUT/validation.csv (one row per cascade, written as each finishes: "
+        "(with a population prior learned from the other cascades, or from --learn-from) and by a Hawkes process. Writes OUT/validation.csv (one row per cascade, written as each finishes: "
         "a rerun resumes), OUT/nrmse.png, OUT/forecast.png and OUT/cascades/*.png.",
     )
     val.add_argument("folder", type=Path, help="a Twitter15/16 folder (tree/ and label.txt, or folders of them)")
     val.add_argument("--out", type=Path, required=True, help="output folder")
     val.add_argument("--limit", type=int, default=None, help="at most this many cascades (in file order)")
+    val.add_argument("--learn-from", type=Path, metavar="FOLDER",
+                     help="learn the forecasts' population prior from the trees of FOLDER (held out) instead of "
+                          "from the other cascades of FOLDER (leave one out, the default)")  # fmt: skip
     val.add_argument("--points", type=int, default=512, help="points of the reference table (default: 512)")
     val.add_argument("--refine", type=int, default=128, help="refinement points per cascade (default: 128)")
     val.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
@@ -590,9 +593,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         bar = bars.setdefault(stage, _bar(stage, total))
         bar.update(done - bar.n)
 
+    training = read_twitter_folder(args.learn_from) if args.learn_from else None
+    if training == []:
+        raise UsageError(f"{args.learn_from}: no cascades found")
     t0 = time.perf_counter()
     result = run_validation(cascades, args.out, points=args.points, replicates=args.replicates, refine=args.refine,
-                            workers=args.workers, figures=not args.no_figures, progress=progress)  # fmt: skip
+                            workers=args.workers, figures=not args.no_figures, progress=progress,
+                            training=training)  # fmt: skip
     for bar in bars.values():
         bar.close()
     medians = summarize(result)

@@ -58,8 +58,12 @@ def run_validation(
     workers: int = 2,
     figures: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
+    training: list[Cascade] | None = None,
 ) -> pd.DataFrame:
-    """Validate every cascade, writing ``out/validation.csv`` row by row, then the figures."""
+    """Validate every cascade, writing ``out/validation.csv`` row by row, then the figures.
+
+    The forecasts' population prior is learned from ``training`` if given (a held-out set), else
+    from ``cascades`` themselves, each forecast leaving its own cascade out."""
     out.mkdir(parents=True, exist_ok=True)
     table_csv = out / "validation.csv"
     done = set(pd.read_csv(table_csv, dtype={"cascade": str})["cascade"]) if table_csv.is_file() else set()
@@ -69,7 +73,7 @@ def run_validation(
         table = ReferenceTable.build(simulator, points=points, replicates=replicates, workers=workers,
                                      progress=(lambda d, n: progress("reference table", d, n)) if progress else None,
                                      count_times=count_times())  # fmt: skip
-        prior = PopulationPrior.learn(table, cascades)  # from every cascade, so a resumed report agrees
+        prior = PopulationPrior.learn(table, training or cascades)  # all of them: a resumed report agrees
         (out / "cascades").mkdir(exist_ok=True)
         args = [(c, refine, figures, str(out / "cascades")) for c in todo]
         if workers <= 1:

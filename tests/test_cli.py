@@ -146,6 +146,11 @@ def test_validate_and_bad_inputs(tmp_path, capsys):
     table = pd.read_csv(out / "validation.csv")
     for col in ("nrmse_scale", "nrmse_depth", "nrmse_breadth", "forecast_error", "forecast_error_hawkes"):
         assert col in table.columns
+    assert not table["pooled"].any()  # one cascade: no other to learn a prior from
+    held_out = ["validate", str(TREES / "twitter16"), "--learn-from", str(TREES / "twitter15"), "--out",
+                str(tmp_path / "held"), *args[4:]]  # fmt: skip
+    assert main(held_out) == 0
+    assert pd.read_csv(tmp_path / "held" / "validation.csv")["pooled"].all()
     assert main(["validate", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
     assert "nowhere: no such folder" in capsys.readouterr().err
     bad = tmp_path / "bad.csv"
