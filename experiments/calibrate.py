@@ -122,10 +122,6 @@ class ReferenceTable:
     count_times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # minutes
     counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))  # (points, replicates, times)
 
-    def values(self, i: int) -> dict[str, float]:
-        """Parameter values of point ``i``."""
-        return _values(self.priors, self.unit[i])
-
     def count_index(self, minutes: float) -> int:
         """Column of ``counts`` at ``minutes`` (which must be one of ``count_times``)."""
         hit = np.flatnonzero(np.isclose(self.count_times, minutes))

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .calibrate import ReferenceTable, Simulator, calibrate
 from .compare import BIN, WINDOW
-from .forecast import PopulationPrior, count_times, forecast
+from .forecast import HORIZON, OBSERVE, PopulationPrior, count_times, forecast
 from .observed import Cascade
 
 COLUMNS = ["cascade", "label", "posts", "nrmse_scale", "nrmse_depth", "nrmse_breadth",
@@ -86,7 +86,9 @@ def run_validation(
                 _consume(pool.imap_unordered(_one, args), table_csv, len(todo), progress)
     result = pd.read_csv(table_csv, dtype={"cascade": str})
     keep = {c.name for c in cascades}
-    result = with_naive(result[result["cascade"].isin(keep)])
+    growth = None if training is None else [np.sum(c.minutes <= HORIZON) / max(np.sum(c.minutes <= OBSERVE), 1)
+                                            for c in training]  # fmt: skip
+    result = with_naive(result[result["cascade"].isin(keep)], growth)
     if figures:
         from . import plots
 
@@ -103,17 +105,24 @@ def summarize(result: pd.DataFrame) -> dict[str, float]:
     """Medians of the report's columns. The forecasts' medians are over the cascades every forecast
     scored (``forecast_cascades``: Hawkes needs 3 posts in the first hour), the naive forecast
     (:func:`with_naive`) included."""
-    result = with_naive(result)
+    if "forecast_error_naive" not in result:
+        result = with_naive(result)
     out = {c: float(np.nanmedian(result[c].to_numpy(float))) for c in COLUMNS[3:6] if c in result}
     scored = result.dropna(subset=[c for c in FORECASTS if c in result])
     out |= {c: float(np.median(scored[c].to_numpy(float))) for c in FORECASTS if c in scored and len(scored)}
     return out | {"forecast_cascades": len(scored), "cascades": len(result)}
 
 
-def with_naive(result: pd.DataFrame) -> pd.DataFrame:
-    """``result`` with ``forecast_error_naive`` (:func:`naive_forecast_errors`), where it has the
-    columns for it and at least two cascades."""
-    if len(result) < 2 or not {"final_actual", "observed_first_hour"} <= set(result.columns):
+def with_naive(result: pd.DataFrame, training_growth: list[float] | None = None) -> pd.DataFrame:
+    """``result`` with ``forecast_error_naive``: the first-hour count times the median growth of
+    ``training_growth`` if given (final / first-hour size of held-out cascades), else of the other
+    cascades of ``result`` (:func:`naive_forecast_errors`; it needs two)."""
+    if not {"final_actual", "observed_first_hour"} <= set(result.columns):
+        return result
+    if training_growth is not None:
+        guess = result["observed_first_hour"] * float(np.median(training_growth))
+        return result.assign(forecast_error_naive=(guess - result["final_actual"]).abs() / result["final_actual"])
+    if len(result) < 2:
         return result
     return result.assign(forecast_error_naive=naive_forecast_errors(result))
 

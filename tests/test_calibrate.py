@@ -12,7 +12,7 @@ from experiments.calibrate import PRIORS, Prior, ReferenceTable, Simulator, cali
 from experiments.compare import CURVES, curves
 from experiments.forecast import PopulationPrior, count_times, forecast
 from experiments.observed import Cascade, read_twitter_folder
-from experiments.validate import run_validation, summarize
+from experiments.validate import run_validation, summarize, with_naive
 from model.scenarios import rumour
 
 DATA = Path(__file__).parent / "data"
@@ -139,3 +139,6 @@ def test_naive_forecast_is_leave_one_out_median_growth():
     # growths 2, 2, 4: leave-one-out medians 3, 3, 2 -> forecasts 30, 30, 20
     np.testing.assert_allclose(naive_forecast_errors(df), [0.5, 0.5, 0.5])
     assert summarize(df.assign(nrmse_scale=0.1))["forecast_error_naive"] == 0.5
+    # with held-out cascades (growths 1, 3, 5: median 3) the forecasts are 30, 30, 30
+    held_out = with_naive(df, training_growth=[1.0, 3.0, 5.0])["forecast_error_naive"]
+    np.testing.assert_allclose(held_out, [0.5, 0.5, 0.25])
