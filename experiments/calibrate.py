@@ -147,6 +147,8 @@ class ReferenceTable:
         """Simulate ``replicates`` runs at each of ``points`` scrambled-Sobol points (to the last of
         ``count_times`` if that is later than ``window``)."""
         _check_priors(priors)
+        if points < 1 or replicates < 1:
+            raise ValueError(f"a reference table needs points >= 1 and replicates >= 1, got {points} and {replicates}")
         times = np.asarray(sorted(count_times), float)
         if len(times) and times[0] <= 0:
             raise ValueError(f"count_times: expected minutes > 0, got {times[0]:g}")

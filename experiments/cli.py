@@ -97,30 +97,25 @@ def build_parser() -> argparse.ArgumentParser:
         "posterior. Writes OUT/intervals.csv, OUT/evaluations.csv, OUT/metrics.csv and a figure per cascade.",
     )
     _add_observed_options(cal, "fitted", "runs/calibrate")
-    cal.add_argument("--points", type=int, default=512, help="points of the Sobol design (default: 512)")
-    cal.add_argument("--refine", type=int, default=128, help="points of the refinement round (default: 128)")
-    cal.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
+    _add_table_options(cal, refine="points of the refinement round")
     cal.add_argument("--accept", type=float, default=0.1, help="share of points accepted (default: 0.1)")
-    cal.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
     cal.set_defaults(func=cmd_calibrate)
 
     fc = sub.add_parser(
         "forecast",
         help="forecast cascades' 72-hour size from their first hour (pileon and a Hawkes baseline)",
         description="Matches each cascade's first --observe minutes against a reference table of simulated "
-        "cascades run on to --horizon, with a population prior learned from the cascades of --learn-from (seen "
+        "cascades run on to 72 hours, with a population prior learned from the cascades of --learn-from (seen "
         "whole; a cascade there with the same name as one forecast is left out), and fits a Hawkes process to "
         "the same minutes. Writes OUT/forecast.csv (predicted size with a 90% interval, the Hawkes forecast, "
         "and, as the file has them, the posts by the horizon and the errors) and OUT/forecast.png.",
     )
     _add_observed_options(fc, "", "runs/forecast", window=False)
     fc.add_argument("--learn-from", type=Path, metavar="PATH",
-                    help="cascades followed to the horizon to learn the prior from (any format compare reads; "
+                    help="cascades followed to 72 hours to learn the prior from (any format compare reads; "
                          "default: none, every table point weighs the same)")  # fmt: skip
     fc.add_argument("--observe", type=float, default=60.0, help="minutes seen before forecasting (default: 60)")
-    fc.add_argument("--points", type=int, default=512, help="points of the reference table (default: 512)")
-    fc.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
-    fc.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
+    _add_table_options(fc)
     fc.set_defaults(func=cmd_forecast)
 
     val = sub.add_parser(
@@ -128,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="calibrate and forecast every Twitter15/16 cascade of a folder; table and figures",
         description="For every tree of FOLDER (Twitter15/16 layout): NRMSE of scale, depth and breadth over "
         "the first 150 minutes after calibration, and the first-hour forecast of the 72-hour size by pileon "
-        "(with a population prior learned from the other cascades, or from --learn-from) and by a Hawkes process. Writes OUT/validation.csv (one row per cascade, written as each finishes: "
-        "a rerun resumes), OUT/nrmse.png, OUT/forecast.png and OUT/cascades/*.png.",
+        "(with a population prior learned from the other cascades, or from --learn-from) and by a Hawkes "
+        "process. Writes OUT/validation.csv (one row per cascade, written as each finishes: a rerun resumes), "
+        "OUT/nrmse.png, OUT/forecast.png and OUT/cascades/*.png.",
     )
     val.add_argument("folder", type=Path, help="a Twitter15/16 folder (tree/ and label.txt, or folders of them)")
     val.add_argument("--out", type=Path, required=True, help="output folder")
@@ -137,10 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--learn-from", type=Path, metavar="FOLDER",
                      help="learn the forecasts' population prior from the trees of FOLDER (held out) instead of "
                           "from the other cascades of FOLDER (leave one out, the default)")  # fmt: skip
-    val.add_argument("--points", type=int, default=512, help="points of the reference table (default: 512)")
-    val.add_argument("--refine", type=int, default=128, help="refinement points per cascade (default: 128)")
-    val.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
-    val.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
+    _add_table_options(val, refine="refinement points per cascade")
     val.add_argument("--no-figures", action="store_true", help="skip the per-cascade and aggregate figures")
     val.set_defaults(func=cmd_validate)
 
@@ -233,6 +226,16 @@ def _add_observed_options(parser: argparse.ArgumentParser, verb: str, out: str, 
     parser.add_argument("--limit", type=int, default=None, help="at most this many cascades")
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulations (default: 0)")
     parser.add_argument("--out", type=Path, default=Path(out), help=f"output folder (default: {out})")
+
+
+def _add_table_options(parser: argparse.ArgumentParser, refine: str | None = None) -> None:
+    """The reference table's options (``calibrate``, ``forecast``, ``validate``)."""
+    parser.add_argument("--points", type=int, default=512, help="points of the reference table, a Sobol design "
+                        "(default: 512)")  # fmt: skip
+    if refine:
+        parser.add_argument("--refine", type=int, default=128, help=f"{refine} (default: 128)")
+    parser.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
+    parser.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
 
 
 def _add_param_options(parser: argparse.ArgumentParser) -> None:

@@ -53,6 +53,10 @@ def test_bad_priors_are_refused(simulator):
         ReferenceTable.build(simulator, [Prior("amplify", 0.1, 0.2)], points=2)
     with pytest.raises(ValueError, match="expected 0 < low < high"):
         ReferenceTable.build(simulator, [Prior("amplify_prob", 0.2, 0.1)], points=2)
+    with pytest.raises(ValueError, match="needs points >= 1 and replicates >= 1, got 0 and 3"):
+        ReferenceTable.build(simulator, points=0)
+    with pytest.raises(ValueError, match="count_times: expected minutes > 0"):
+        ReferenceTable.build(simulator, points=2, count_times=[0.0, 60.0])
 
 
 def test_forecast_scores_pileon_and_hawkes_on_the_same_quantities(simulator):
