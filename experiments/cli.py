@@ -19,6 +19,7 @@ from model.params import unknown_name_message
 from model.scenarios import SCENARIOS
 from model.scenarios import get as get_scenario
 
+from .forecast import POINTS as FORECAST_POINTS
 from .observed import FORMATS
 
 
@@ -115,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="cascades followed to 72 hours to learn the prior from (any format compare reads; "
                          "default: none, every table point weighs the same)")  # fmt: skip
     fc.add_argument("--observe", type=float, default=60.0, help="minutes seen before forecasting (default: 60)")
-    _add_table_options(fc)
+    _add_table_options(fc, points=FORECAST_POINTS)
     fc.set_defaults(func=cmd_forecast)
 
     val = sub.add_parser(
@@ -133,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--learn-from", type=Path, metavar="FOLDER",
                      help="learn the forecasts' population prior from the trees of FOLDER (held out) instead of "
                           "from the other cascades of FOLDER (leave one out, the default)")  # fmt: skip
-    _add_table_options(val, refine="refinement points per cascade")
+    _add_table_options(val, refine="refinement points per cascade", points=FORECAST_POINTS)
     val.add_argument("--no-figures", action="store_true", help="skip the per-cascade and aggregate figures")
     val.set_defaults(func=cmd_validate)
 
@@ -228,10 +229,10 @@ def _add_observed_options(parser: argparse.ArgumentParser, verb: str, out: str, 
     parser.add_argument("--out", type=Path, default=Path(out), help=f"output folder (default: {out})")
 
 
-def _add_table_options(parser: argparse.ArgumentParser, refine: str | None = None) -> None:
+def _add_table_options(parser: argparse.ArgumentParser, refine: str | None = None, points: int = 512) -> None:
     """The reference table's options (``calibrate``, ``forecast``, ``validate``)."""
-    parser.add_argument("--points", type=int, default=512, help="points of the reference table, a Sobol design "
-                        "(default: 512)")  # fmt: skip
+    parser.add_argument("--points", type=int, default=points, help="points of the reference table, a Sobol design "
+                        f"(default: {points})")  # fmt: skip
     if refine:
         parser.add_argument("--refine", type=int, default=128, help=f"{refine} (default: 128)")
     parser.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .calibrate import ReferenceTable, Simulator, calibrate
 from .compare import BIN, WINDOW
-from .forecast import HORIZON, OBSERVE, PopulationPrior, count_times, forecast
+from .forecast import HORIZON, OBSERVE, POINTS, PopulationPrior, count_times, forecast
 from .observed import Cascade
 
 COLUMNS = ["cascade", "label", "posts", "nrmse_scale", "nrmse_depth", "nrmse_breadth",
@@ -52,7 +52,7 @@ def validate_one(
 def run_validation(
     cascades: list[Cascade],
     out: Path,
-    points: int = 512,
+    points: int = POINTS,
     replicates: int = 3,
     refine: int = 128,
     workers: int = 2,
