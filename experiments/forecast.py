@@ -119,9 +119,9 @@ def forecast(
     actual = int(np.sum(c.minutes <= horizon))
     ends = np.arange(observe + table.bin_minutes, window + table.bin_minutes / 2, table.bin_minutes)
     real_curve = np.searchsorted(c.minutes, ends, side="right").astype(float)
-    at = table.count_index(observe)
-    growth = table.counts[:, :, [table.count_index(horizon)]] / np.maximum(table.counts[:, :, [at]], 1.0)
-    growth_curve = table.counts[:, :, [table.count_index(t) for t in ends]] / np.maximum(table.counts[:, :, [at]], 1.0)
+    base = np.maximum(table.counts[:, :, [table.count_index(observe)]], 1.0)  # each run's posts by `observe`
+    growth = table.counts[:, :, table.count_index(horizon)] / base[:, :, 0]  # (points, replicates)
+    growth_curve = table.counts[:, :, [table.count_index(t) for t in ends]] / base  # (points, replicates, bins)
     d = first_hour_distances(c, table, observe)
     w = prior.weights(exclude=c.name) if prior is not None else np.zeros(len(d))
     pooled = bool(w.sum() > 0)
@@ -131,19 +131,17 @@ def forecast(
         return (near := support[np.argsort(d[support], kind="stable")[:neighbours]]), weights[near]
 
     near, wn = draw(w if pooled else np.ones(len(d)))
-    g = np.median(growth[near, :, 0], axis=1)
-    reps = growth.shape[1]
-    every = growth[near, :, 0].ravel()  # every replicate of every drawn point: the predictive spread
-    predicted = seen * weighted_quantile(g, wn, 0.5)
+    predicted = seen * weighted_quantile(np.median(growth[near], axis=1), wn, 0.5)
     sim_curve = seen * np.array([weighted_quantile(col, wn, 0.5) for col in np.median(growth_curve[near], axis=1).T])
+    every, w_every = growth[near].ravel(), np.repeat(wn, growth.shape[1])  # every replicate: the predictive spread
     u_near, u_w = draw(np.ones(len(d)))
-    unpooled = seen * weighted_quantile(np.median(growth[u_near, :, 0], axis=1), u_w, 0.5)
+    unpooled = seen * weighted_quantile(np.median(growth[u_near], axis=1), u_w, 0.5)
     out: dict[str, Any] = {
         "observed_first_hour": seen,
         "final_actual": actual,
         "final_pileon": predicted,
-        "final_pileon_low": seen * weighted_quantile(every, np.repeat(wn, reps), 0.05),
-        "final_pileon_high": seen * weighted_quantile(every, np.repeat(wn, reps), 0.95),
+        "final_pileon_low": seen * weighted_quantile(every, w_every, 0.05),
+        "final_pileon_high": seen * weighted_quantile(every, w_every, 0.95),
         "forecast_error": abs(predicted - actual) / actual,
         "forecast_nrmse": nrmse(sim_curve, real_curve),
         "forecast_error_unpooled": abs(unpooled - actual) / actual,
