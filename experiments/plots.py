@@ -164,9 +164,7 @@ def validation_forecast_figure(result: pd.DataFrame) -> plt.Figure:
     shown = result.assign(**{c: result[c].clip(upper=ERROR_CAP) for c in cols})  # supercritical Hawkes fits
     long = shown.melt("cascade", cols, "model", "relative error")
     long["model"] = long["model"].map(FORECASTERS)
-    # the medians come from the unclipped errors
-    med = result.melt("cascade", cols, "model", "e").assign(model=lambda d: d.model.map(FORECASTERS))
-    med = med.groupby("model")["e"].median()
+    med = result[cols].median()  # of the unclipped errors
     palette = ["#4C72B0", "#8172B3", "#DD8452", "#937860"][: len(cols)]
     sns.boxplot(data=long, x="model", y="relative error", color="#DDDDDD", showfliers=False, ax=ax)
     sns.stripplot(data=long, x="model", y="relative error", hue="model", palette=palette, alpha=0.5, size=3,
@@ -175,7 +173,7 @@ def validation_forecast_figure(result: pd.DataFrame) -> plt.Figure:
     ax.set_xlabel("")
     off = int((result[cols] > ERROR_CAP).to_numpy().sum())
     ax.set_title("72 h size from the first hour, medians: "
-                 + ", ".join(f"{FORECASTERS[c]} {med.get(FORECASTERS[c], np.nan):.2f}" for c in cols)
+                 + ", ".join(f"{FORECASTERS[c]} {med[c]:.2f}" for c in cols)
                  + (f"\n({off} errors above {ERROR_CAP:g} drawn at {ERROR_CAP:g})" if off else ""), fontsize=9)  # fmt: skip
     both = shown.dropna(subset=["forecast_error", "forecast_error_hawkes"])
     ax2.scatter(both["forecast_error_hawkes"], both["forecast_error"], s=10, alpha=0.6, color="#4C72B0")
