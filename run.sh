@@ -37,7 +37,7 @@ setup() {  # $1: extras, e.g. "test" or "test,bench"
   echo "run.sh: installing pileon[$extras] into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]" 2>&1 \
     | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c 'import model, experiments' || { echo "run.sh: install failed" >&2; exit 1; }
+  .venv/bin/python -c 'import pileon.experiments.cli' || { echo "run.sh: install failed" >&2; exit 1; }
   echo "$want" > "$stamp"
 }
 

@@ -21,9 +21,9 @@ from matplotlib.collections import LineCollection
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
-from model import OutrageModel
-from model.decisions import AMPLIFY, ATTACK, DEFEND
-from model.interventions import (
+from pileon.model import OutrageModel
+from pileon.model.decisions import AMPLIFY, ATTACK, DEFEND
+from pileon.model.interventions import (
     CircuitBreaker,
     CounterSpeech,
     DownRank,
@@ -32,7 +32,7 @@ from model.interventions import (
     Suspension,
     VictimProtection,
 )
-from model.scenarios import get as get_scenario
+from pileon.model.scenarios import get as get_scenario
 
 COLORS = {"not reached": "#E4E4E4", "saw it": "#A8A8A8", "amplified": "#4C72B0", "attacked": "#C44E52",
           "defended": "#55A868"}  # fmt: skip

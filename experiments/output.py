@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from model.results import RunResult
+from pileon.model.results import RunResult
 
 
 def package_version() -> str:
-    """Installed version of pileon (``unknown`` when run from a bare checkout)."""
-    try:
-        return metadata.version("pileon")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    """pileon's version."""
+    from pileon import __version__
+
+    return __version__
 
 
 def git_commit() -> str | None:

@@ -1,5 +1,9 @@
-"""pileon's simulation: the follower graph, the users, feeds, decisions and the model step."""
+"""pileon's simulation: the follower graph, the users, feeds, decisions and the model step.
 
+Installed as ``pileon.model``; it imports no plotting, UI or orchestration code.
+"""
+
+from . import interventions, scenarios
 from .decisions import ACTIONS
 from .model import OutrageModel, UserView
 from .network import Network
@@ -20,4 +24,6 @@ __all__ = [
     "RunResult",
     "TimeParams",
     "UserView",
+    "interventions",
+    "scenarios",
 ]

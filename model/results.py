@@ -115,7 +115,7 @@ class RunResult:
     def summary(self) -> dict[str, Any]:
         """Summary metrics (computed once)."""
         if self._summary is None:
-            self._summary = summarize(self)
+            self._summary = summary_metrics(self)
         return self._summary
 
     def hourly_attacks(self) -> np.ndarray:
@@ -130,7 +130,7 @@ class RunResult:
         return int(self.counts[: max(k, 0)].sum())
 
 
-def summarize(r: RunResult) -> dict[str, Any]:
+def summary_metrics(r: RunResult) -> dict[str, Any]:
     """The summary metrics of a run (see docs/model.md for definitions)."""
     ev = r.events
     action = ev["action"]

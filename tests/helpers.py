@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import Network, OutrageModel
-from model.scenarios import independent_cascade
+from pileon.model import Network, OutrageModel
+from pileon.model.scenarios import independent_cascade
 
 
 def graph(edges: list[tuple[int, int]], n: int) -> Network:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from model import OutrageModel
-from model.scenarios import buffy
+from pileon.model import OutrageModel
+from pileon.model.scenarios import buffy
 
 GOLDEN = Path(__file__).parent / "data" / "golden_small.json"
 PARAMS = {"n_users": 20_000, "target_followers": 300, "horizon_hours": 12.0}

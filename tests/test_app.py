@@ -29,7 +29,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 def test_app_model_draws_the_neighbourhood_and_newcomers():
-    from experiments.app import COLORS, AppModel, clock_text, status
+    from pileon.experiments.app import COLORS, AppModel, clock_text, status
 
     m = AppModel(n_users=5000, draw_users=600, seed=3)
     assert m.drawn[0] == m.target and m.n_fixed == 300 and len(m.xy) == 600
@@ -51,7 +51,7 @@ def test_app_model_draws_the_neighbourhood_and_newcomers():
 
 
 def test_app_model_switches_build_interventions():
-    from experiments.app import AppModel, settings_text
+    from pileon.experiments.app import AppModel, settings_text
 
     m = AppModel(n_users=3000, friction=True, friction_cancel=0.5, removal=True, removal_delay=30, protect=True)
     kinds = [iv.kind for iv in m.interventions]
@@ -68,7 +68,7 @@ def server():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "app", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "pileon.experiments.cli", "app", "--port", str(port)], cwd=ROOT,
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90

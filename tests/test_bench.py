@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.bench import _cascade, run_benchmark
+from benchmarks.bench import _cascade, run_benchmark
 
 
 @pytest.mark.parametrize("tool", ["mesa", "mesa-lean"])

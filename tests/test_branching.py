@@ -7,12 +7,12 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
-from model import Network, NetworkParams, OutrageModel
-from model.clock import Clock
-from model.feed import fan_out, still_visible
-from model.params import PopulationParams
-from model.population import Population
-from model.scenarios import independent_cascade
+from pileon.model import Network, NetworkParams, OutrageModel
+from pileon.model.clock import Clock
+from pileon.model.feed import fan_out, still_visible
+from pileon.model.params import PopulationParams
+from pileon.model.population import Population
+from pileon.model.scenarios import independent_cascade
 
 
 def kary_tree(k: int, depth: int) -> Network:
@@ -109,7 +109,7 @@ def test_replies_reach_the_asked_share_of_followers():
 
 
 def test_weighted_sampler_matches_the_weights():
-    from model.sampling import WeightedSampler
+    from pileon.model.sampling import WeightedSampler
 
     w = np.array([0.0, 1.0, 3.0, 0.0, 6.0])
     draws = WeightedSampler(w).draw(200_000, np.random.default_rng(0))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.anchors import check_buffy, load_anchors, median_measures
-from model import OutrageModel
-from model.scenarios import buffy
+from pileon.experiments.anchors import check_buffy, load_anchors, median_measures
+from pileon.model import OutrageModel
+from pileon.model.scenarios import buffy
 
 
 @pytest.mark.slow

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.calibrate import PRIORS, Prior, ReferenceTable, Simulator, calibrate, distances
-from experiments.compare import CURVES, curves
-from experiments.forecast import PopulationPrior, count_times, forecast
-from experiments.observed import Cascade, read_twitter_folder
-from experiments.validate import run_validation, summarize, with_naive
-from model.scenarios import rumour
+from pileon.experiments.observed.calibrate import PRIORS, Prior, ReferenceTable, Simulator, calibrate, distances
+from pileon.experiments.observed.curves import CURVES, curves
+from pileon.experiments.observed.forecast import PopulationPrior, count_times, forecast
+from pileon.experiments.observed.readers import Cascade, read_twitter_folder
+from pileon.experiments.observed.validate import medians, run_validation, with_naive
+from pileon.model.scenarios import rumour
 
 DATA = Path(__file__).parent / "data"
 TRUTH = {"target_followers": 2000, "amplify_prob": 0.05, "sessions_per_day": 20.0, "activity_sd": 1.0,
@@ -133,16 +133,16 @@ def test_validation_report_writes_rows_as_it_goes_and_resumes(tmp_path):
     for col in ("nrmse_scale", "nrmse_depth", "nrmse_breadth", "forecast_error", "forecast_error_hawkes"):
         assert col in again and again[col].notna().all()
     assert (out / "nrmse.png").is_file() and (out / "forecast.png").is_file()
-    assert summarize(result)["cascades"] == 2
+    assert medians(result)["cascades"] == 2
 
 
 def test_naive_forecast_is_leave_one_out_median_growth():
-    from experiments.validate import naive_forecast_errors
+    from pileon.experiments.observed.validate import naive_forecast_errors
 
     df = pd.DataFrame({"observed_first_hour": [10, 10, 10], "final_actual": [20, 20, 40]})
     # growths 2, 2, 4: leave-one-out medians 3, 3, 2 -> forecasts 30, 30, 20
     np.testing.assert_allclose(naive_forecast_errors(df), [0.5, 0.5, 0.5])
-    assert summarize(df.assign(nrmse_scale=0.1))["forecast_error_naive"] == 0.5
+    assert medians(df.assign(nrmse_scale=0.1))["forecast_error_naive"] == 0.5
     # with held-out cascades (growths 1, 3, 5: median 3) the forecasts are 30, 30, 30
     held_out = with_naive(df, training_growth=[1.0, 3.0, 5.0])["forecast_error_naive"]
     np.testing.assert_allclose(held_out, [0.5, 0.5, 0.25])

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.cli import build_parser, main
-from model import OutrageModel, Params
-from model.scenarios import buffy
+from pileon.experiments.cli import build_parser, main
+from pileon.model import OutrageModel, Params
+from pileon.model.scenarios import buffy
 
 SMALL = ["--n-users", "20000", "--target-followers", "300", "--horizon-hours", "8"]
 
@@ -111,9 +111,9 @@ def test_calibrate_reports_values_with_intervals(tmp_path, capsys):
 def test_forecast_learns_a_prior_and_agrees_with_the_api(tmp_path, capsys):
     import numpy as np
 
-    from experiments.calibrate import ReferenceTable, Simulator
-    from experiments.forecast import PopulationPrior, count_times, forecast
-    from experiments.observed import read_twitter_folder
+    from pileon.experiments.observed.calibrate import ReferenceTable, Simulator
+    from pileon.experiments.observed.forecast import PopulationPrior, count_times, forecast
+    from pileon.experiments.observed.readers import read_twitter_folder
 
     out = tmp_path / "fc"
     args = ["forecast", str(TREES / "twitter16"), "--learn-from", str(TREES / "twitter15"), "--points", "16",

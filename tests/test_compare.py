@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.compare import Comparison, curves, nrmse
-from experiments.observed import Cascade
+from pileon.experiments.observed.curves import Comparison, curves, nrmse
+from pileon.experiments.observed.readers import Cascade
 
 
 def _cascade(minutes, users, parents, actions=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments import hawkes
+from pileon.experiments.observed import hawkes
 
 
 def test_fit_recovers_known_parameters():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import OutrageModel
-from model.decisions import ATTACK, DEFEND
-from model.interventions import (
+from pileon.model import OutrageModel
+from pileon.model.decisions import ATTACK, DEFEND
+from pileon.model.interventions import (
     KINDS,
     CircuitBreaker,
     CounterSpeech,
@@ -18,7 +18,7 @@ from model.interventions import (
     VictimProtection,
     make,
 )
-from model.scenarios import independent_cascade
+from pileon.model.scenarios import independent_cascade
 
 from .helpers import events, graph
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 import pandas as pd
 
-from model import OutrageModel
+from pileon.model import OutrageModel
 
 
 def test_batch_run_sweeps_a_parameter_and_collects_per_step_counts():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import Network, NetworkParams
+from pileon.model import Network, NetworkParams
 
 from .helpers import graph
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments.observed import (
+from pileon.experiments.observed.readers import (
     Cascade,
     read_csv,
     read_pheme,
@@ -15,8 +15,8 @@ from experiments.observed import (
     read_twitter_folder,
     read_twitter_tree,
 )
-from model import OutrageModel
-from model.scenarios import buffy
+from pileon.model import OutrageModel
+from pileon.model.scenarios import buffy
 
 DATA = Path(__file__).parent / "data"
 

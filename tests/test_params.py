@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from model import OutrageModel, Params
-from model.params import CONCERNS
+from pileon.model import OutrageModel, Params
+from pileon.model.params import CONCERNS
 
 
 def _out_of_range_cases():

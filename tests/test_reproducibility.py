@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model import OutrageModel
-from model.scenarios import buffy
+from pileon.model import OutrageModel
+from pileon.model.scenarios import buffy
 
 SMALL = buffy().replace(n_users=20_000, horizon_hours=12, target_followers=300)
 

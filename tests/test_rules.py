@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.feed import Calendar
-from model.results import structural_virality
+from pileon.model.feed import Calendar
+from pileon.model.results import structural_virality
 
 from .helpers import cascade_model, events, graph
 

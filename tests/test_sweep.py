@@ -15,11 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import experiment, report, sweep
-from experiments.cli import main
-from experiments.experiment import BASELINE, ExperimentError
-from experiments.store import Store, StoreError
-from model import Params
+from pileon.experiments.cli import main
+from pileon.experiments.sweeps import design as experiment
+from pileon.experiments.sweeps import report
+from pileon.experiments.sweeps import run as sweep
+from pileon.experiments.sweeps.design import BASELINE, ExperimentError
+from pileon.experiments.sweeps.store import Store, StoreError
+from pileon.model import Params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -184,7 +186,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path, small_store):
     cmd = [
         sys.executable,
         "-m",
-        "experiments.cli",
+        "pileon.experiments.cli",
         "sweep",
         str(path_exp),
         "--out",
@@ -347,7 +349,7 @@ def test_cli_run_with_interventions(tmp_path, capsys):
     assert "unknown removal parameter 'wat'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "experiments" / "examples").glob("*.toml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.toml")), ids=lambda p: p.name)
 def test_the_shipped_examples_are_valid(path):
     exp = experiment.load(path)
     assert len(exp.specs()) >= 500 and exp.name == path.stem

@@ -21,8 +21,8 @@ import numpy as np
 
 from . import hawkes
 from .calibrate import ReferenceTable, distances
-from .compare import BIN, CURVES, WINDOW, curves, nrmse
-from .observed import Cascade
+from .curves import BIN, CURVES, WINDOW, curves, nrmse
+from .readers import Cascade
 
 OBSERVE = 60.0  # minutes seen before forecasting
 HORIZON = 72 * 60.0  # "final" size: posts within 72 hours (99% of a Twitter15/16 tree, median)
@@ -146,8 +146,10 @@ def forecast(
         "forecast_nrmse": nrmse(sim_curve, real_curve),
         "forecast_error_unpooled": abs(unpooled - actual) / actual,
         "pooled": pooled,
-        **{f"fit_{p.name}": float(p.from_unit(weighted_quantile(table.unit[near, i], wn, 0.5)))
-           for i, p in enumerate(table.priors)},
+        **{
+            f"fit_{p.name}": float(p.from_unit(weighted_quantile(table.unit[near, i], wn, 0.5)))
+            for i, p in enumerate(table.priors)
+        },
     }
     try:
         fit = hawkes.fit(c.minutes, c.parent, observe)

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .calibrate import ReferenceTable, Simulator, calibrate
-from .compare import BIN, WINDOW
+from .curves import BIN, WINDOW
 from .forecast import HORIZON, OBSERVE, POINTS, PopulationPrior, count_times, forecast
-from .observed import Cascade
+from .readers import Cascade
 
 COLUMNS = ["cascade", "label", "posts", "nrmse_scale", "nrmse_depth", "nrmse_breadth",
            "forecast_error", "forecast_error_hawkes", "forecast_error_unpooled", "forecast_nrmse",
@@ -90,10 +90,11 @@ def run_validation(
                                             for c in training]  # fmt: skip
     result = with_naive(result[result["cascade"].isin(keep)], growth)
     if figures:
-        from . import plots
+        from ..plots import save
+        from .figures import validation_forecast_figure, validation_nrmse_figure
 
-        plots.save(plots.validation_nrmse_figure(result), out / "nrmse.png")
-        plots.save(plots.validation_forecast_figure(result), out / "forecast.png")
+        save(validation_nrmse_figure(result), out / "nrmse.png")
+        save(validation_forecast_figure(result), out / "forecast.png")
     return result
 
 
@@ -101,7 +102,7 @@ FORECASTS = ("forecast_error", "forecast_error_hawkes", "forecast_error_unpooled
              "forecast_nrmse", "forecast_nrmse_hawkes")  # fmt: skip
 
 
-def summarize(result: pd.DataFrame) -> dict[str, float]:
+def medians(result: pd.DataFrame) -> dict[str, float]:
     """Medians of the report's columns. The forecasts' medians are over the cascades every forecast
     scored (``forecast_cascades``: Hawkes needs 3 posts in the first hour), the naive forecast
     (:func:`with_naive`) included."""
@@ -150,9 +151,10 @@ def _one(arg: tuple[Cascade, int, bool, str]) -> dict:
     assert _STATE is not None
     row, comparison = validate_one(c, *_STATE, refine=refine)
     if figure:
-        from . import plots
+        from ..plots import save
+        from .figures import comparison_figure
 
-        plots.save(plots.comparison_figure(comparison), Path(folder) / f"{c.name}.png")
+        save(comparison_figure(comparison), Path(folder) / f"{c.name}.png")
     return row
 
 

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.decisions import ACTIONS
-from model.results import RunResult
+from pileon.model.decisions import ACTIONS
+from pileon.model.results import RunResult
 
 CASCADE_ACTIONS = (*ACTIONS, "neutral")
 

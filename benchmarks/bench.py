@@ -12,7 +12,7 @@ Two measurements per network size, each in a fresh process so that peak memory i
   the most-followed user, two ways:
   *kept edges* (fixed coin flips: each edge kept with probability ``p`` once, then every tool at
   probability 1, so all must activate the same users and do the same work) and *all edges* (the
-  whole graph at probability ``p`` per edge, as in BASELINES.md). Exposures = followers of every
+  whole graph at probability ``p`` per edge, at the same probability). Exposures = followers of every
   activated user; ratios are exposures per second.
 
 pileon's compiled loops are loaded once per process before timing (a fraction of a second; on a
@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model import Network, OutrageModel
-from model.scenarios import buffy, independent_cascade
+from pileon.model import Network, OutrageModel
+from pileon.model.scenarios import buffy, independent_cascade
 
 
 def run_benchmark(
@@ -169,7 +169,7 @@ def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.nda
     model = ep.IndependentCascadesModel(g, seed=model_seed)
     cfg = mc.Configuration()
     cfg.add_model_initial_configuration("Infected", [source])
-    for e in g.edges():  # NDlib silently uses 0.1 where an edge has no threshold (BASELINES.md)
+    for e in g.edges():  # NDlib falls back to its own probability where an edge has no threshold
         cfg.add_edge_configuration("threshold", e, p)
     model.set_initial_status(cfg)
     t1 = time.perf_counter()
@@ -263,8 +263,8 @@ def sweep_benchmark(
 
     import psutil
 
-    from .experiment import parse
-    from .sweep import run_spec, sweep
+    from pileon.experiments.sweeps.design import parse
+    from pileon.experiments.sweeps.run import run_spec, sweep
 
     exp = parse({"experiment": {"name": f"bench-{runs}", "replicates": runs, "seed": 1},
                  "params": {"n_users": users}})  # fmt: skip

@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from model import Network, OutrageModel, Params
-from model.scenarios import rumour
+from pileon.model import Network, OutrageModel, Params
+from pileon.model.scenarios import rumour
 
-from .compare import BIN, CURVES, WINDOW, Comparison, curves
-from .observed import Cascade
+from .curves import BIN, CURVES, WINDOW, Comparison, curves
+from .readers import Cascade
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .observed import CASCADE_ACTIONS, Cascade
+from .readers import CASCADE_ACTIONS, Cascade
 
 CURVES = ("scale", "depth", "breadth")
 WINDOW = 150.0  # minutes; OASIS compares the first 150 minutes

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from model.results import RunResult
+from pileon.model.results import RunResult
 
 ANCHORS_CSV = Path(__file__).parent / "data" / "buffy_2017" / "anchors.csv"
 _COLUMNS = ["quantity", "low", "high", "unit", "note"]

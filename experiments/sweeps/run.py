@@ -22,14 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from model import OutrageModel
-from model.decisions import AMPLIFY, ATTACK, DEFEND
-from model.interventions import make as make_intervention
-from model.results import RunResult
-from model.scenarios import get as get_scenario
+from pileon.model import OutrageModel
+from pileon.model.decisions import AMPLIFY, ATTACK, DEFEND
+from pileon.model.interventions import make as make_intervention
+from pileon.model.results import RunResult
+from pileon.model.scenarios import get as get_scenario
 
-from . import output
-from .experiment import Experiment, RunSpec
+from .. import output
+from .design import Experiment, RunSpec
 from .store import Store, now
 
 # Summary entries that are not numbers or are better read from the timeline.

@@ -42,11 +42,11 @@ from typing import Any
 
 import numpy as np
 
-from model import Params
-from model.interventions import make as make_intervention
-from model.params import unknown_name_message
-from model.scenarios import SCENARIOS
-from model.scenarios import get as get_scenario
+from pileon.model import Params
+from pileon.model.interventions import make as make_intervention
+from pileon.model.params import unknown_name_message
+from pileon.model.scenarios import SCENARIOS
+from pileon.model.scenarios import get as get_scenario
 
 BASELINE = "baseline"
 METHODS = ("grid", "random", "lhs", "sobol")

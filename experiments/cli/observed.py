@@ -1,0 +1,252 @@
+"""``pileon compare``, ``calibrate``, ``forecast`` and ``validate``: the model against observed cascades."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pileon.model import OutrageModel
+from pileon.model.network import Network
+from pileon.model.scenarios import SCENARIOS
+from pileon.model.scenarios import get as get_scenario
+
+from ..observed.forecast import POINTS as FORECAST_POINTS
+from ..observed.readers import FORMATS
+from .common import UsageError, progress_bar, read_params_file, replace_params
+
+
+def add_commands(sub: Any) -> None:
+    """Add ``compare``, ``calibrate``, ``forecast`` and ``validate`` to the subcommands."""
+    cmp = sub.add_parser(
+        "compare",
+        help="compare observed cascades with simulated replicates (curves, NRMSE, timing)",
+        description="Simulates replicates of a scenario (or a parameter file) and compares them with each "
+        "observed cascade: NRMSE of the scale, depth and maximum-breadth curves over the window, KS distance "
+        "of post times, final size ratio, peak time error, half-life, attack share. Writes OUT/comparison.csv "
+        "and one figure per cascade.",
+    )
+    _add_observed_options(cmp, "compared", "runs/compare")
+    cmp.add_argument("--scenario", default="rumour", help=f"parameter preset: {', '.join(SCENARIOS)} (default: rumour)")
+    cmp.add_argument("--params", type=Path, metavar="FILE", help="TOML file of parameter values (flat keys)")
+    cmp.add_argument("--replicates", type=int, default=20, help="simulated runs (default: 20)")
+    cmp.set_defaults(func=cmd_compare)
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the model to observed cascades (ABC) and report values with intervals",
+        description="Fits target_followers, amplify_prob, sessions_per_day, activity_sd, visibility_halflife "
+        "and novelty_halflife (experiments/calibrate.py: PRIORS) of the rumour scenario to the observed cascades "
+        "jointly, by ABC: a Sobol design simulated once, a refinement round, the best --accept share as the "
+        "posterior. Writes OUT/intervals.csv, OUT/evaluations.csv, OUT/metrics.csv and a figure per cascade.",
+    )
+    _add_observed_options(cal, "fitted", "runs/calibrate")
+    _add_table_options(cal, refine="points of the refinement round")
+    cal.add_argument("--accept", type=float, default=0.1, help="share of points accepted (default: 0.1)")
+    cal.set_defaults(func=cmd_calibrate)
+
+    fc = sub.add_parser(
+        "forecast",
+        help="forecast cascades' 72-hour size from their first hour (pileon and a Hawkes baseline)",
+        description="Matches each cascade's first --observe minutes against a reference table of simulated "
+        "cascades run on to 72 hours, with a population prior learned from the cascades of --learn-from (seen "
+        "whole; a cascade there with the same name as one forecast is left out), and fits a Hawkes process to "
+        "the same minutes. Writes OUT/forecast.csv (predicted size with a 90% interval, the Hawkes forecast, "
+        "and, as the file has them, the posts by the horizon and the errors) and OUT/forecast.png.",
+    )
+    _add_observed_options(fc, "", "runs/forecast", window=False)
+    fc.add_argument("--learn-from", type=Path, metavar="PATH",
+                    help="cascades followed to 72 hours to learn the prior from (any format compare reads; "
+                         "default: none, every table point weighs the same)")  # fmt: skip
+    fc.add_argument("--observe", type=float, default=60.0, help="minutes seen before forecasting (default: 60)")
+    _add_table_options(fc, points=FORECAST_POINTS)
+    fc.set_defaults(func=cmd_forecast)
+
+    val = sub.add_parser(
+        "validate",
+        help="calibrate and forecast every Twitter15/16 cascade of a folder; table and figures",
+        description="For every tree of FOLDER (Twitter15/16 layout): NRMSE of scale, depth and breadth over "
+        "the first 150 minutes after calibration, and the first-hour forecast of the 72-hour size by pileon "
+        "(with a population prior learned from the other cascades, or from --learn-from) and by a Hawkes "
+        "process. Writes OUT/validation.csv (one row per cascade, written as each finishes: a rerun resumes), "
+        "OUT/nrmse.png, OUT/forecast.png and OUT/cascades/*.png.",
+    )
+    val.add_argument("folder", type=Path, help="a Twitter15/16 folder (tree/ and label.txt, or folders of them)")
+    val.add_argument("--out", type=Path, required=True, help="output folder")
+    val.add_argument("--limit", type=int, default=None, help="at most this many cascades (in file order)")
+    val.add_argument("--learn-from", type=Path, metavar="FOLDER",
+                     help="learn the forecasts' population prior from the trees of FOLDER (held out) instead of "
+                          "from the other cascades of FOLDER (leave one out, the default)")  # fmt: skip
+    _add_table_options(val, refine="refinement points per cascade", points=FORECAST_POINTS)
+    val.add_argument("--no-figures", action="store_true", help="skip the per-cascade and aggregate figures")
+    val.set_defaults(func=cmd_validate)
+
+
+def _add_observed_options(parser: argparse.ArgumentParser, verb: str, out: str, window: bool = True) -> None:
+    """The input and output options ``compare``, ``calibrate`` and ``forecast`` share."""
+    parser.add_argument("observed", type=Path, help="observed cascades: a Twitter15/16 folder or tree file, "
+                        "a RumourEval CSV, a PHEME file or a CSV")  # fmt: skip
+    parser.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: guessed)")
+    if window:
+        parser.add_argument("--window", type=float, default=150.0, help=f"minutes {verb} (default: 150)")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many cascades")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulations (default: 0)")
+    parser.add_argument("--out", type=Path, default=Path(out), help=f"output folder (default: {out})")
+
+
+def _add_table_options(parser: argparse.ArgumentParser, refine: str | None = None, points: int = 512) -> None:
+    """The reference table's options (``calibrate``, ``forecast``, ``validate``)."""
+    parser.add_argument("--points", type=int, default=points, help="points of the reference table, a Sobol design "
+                        f"(default: {points})")  # fmt: skip
+    if refine:
+        parser.add_argument("--refine", type=int, default=128, help=f"{refine} (default: 128)")
+    parser.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
+    parser.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
+
+
+def _load(path: Path, fmt: str, limit: int | None) -> list:
+    from ..observed.readers import load
+
+    cascades = load(path, fmt)[:limit] if limit else load(path, fmt)
+    if not cascades:
+        raise UsageError(f"{path}: no cascades found")
+    return cascades
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``pileon compare``."""
+    from .. import plots
+    from ..observed import figures
+    from ..observed.curves import Comparison
+    from ..observed.readers import Cascade
+
+    cascades = _load(args.observed, args.format, args.limit)
+    params = get_scenario(args.scenario)
+    if args.params:
+        params = replace_params(params, read_params_file(args.params), str(args.params))
+    params = params.replace(horizon_hours=args.window / 60.0)
+    network = Network.generate(params.network, np.random.default_rng(args.seed))
+    bar = progress_bar("simulating", args.replicates)
+    sims = []
+    for i in range(args.replicates):
+        sims.append(Cascade.from_result(OutrageModel(params, seed=args.seed * 1000 + i, network=network).run()))
+        bar.update()
+    bar.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for c in cascades:
+        cmp = Comparison(c, sims, window=args.window)
+        rows.append({"cascade": c.name, "posts": len(c), **cmp.metrics()})
+        plots.save(figures.comparison_figure(cmp), args.out / f"{c.name}.png")
+    table = pd.DataFrame(rows)
+    table.to_csv(args.out / "comparison.csv", index=False)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.round(3).to_string(index=False))
+    print(f"wrote {args.out / 'comparison.csv'} and {len(rows)} figure(s) in {args.out}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``pileon calibrate``."""
+    from .. import plots
+    from ..observed import figures
+    from ..observed.calibrate import ReferenceTable, Simulator, calibrate
+
+    cascades = _load(args.observed, args.format, args.limit)
+    if not 0 < args.accept <= 1:
+        raise UsageError(f"--accept={args.accept}: expected a share in (0, 1]")
+    sim = Simulator(graph_seed=args.seed)
+    bar = progress_bar("reference table", args.points)
+    table = ReferenceTable.build(sim, points=args.points, replicates=args.replicates, window=args.window,
+                                 seed=args.seed, workers=args.workers,
+                                 progress=lambda done, total: bar.update(done - bar.n))  # fmt: skip
+    bar.close()
+    bar = progress_bar("refining", args.refine)
+    cal = calibrate(cascades, sim, table=table, refine=args.refine, replicates=args.replicates, accept=args.accept,
+                    window=args.window, workers=args.workers, seed=args.seed,
+                    progress=lambda done, total: bar.update(done - bar.n))  # fmt: skip
+    bar.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    intervals, metrics = cal.intervals(), cal.metrics()
+    intervals.to_csv(args.out / "intervals.csv", index=False)
+    cal.evaluations.to_csv(args.out / "evaluations.csv", index=False)
+    metrics.to_csv(args.out / "metrics.csv", index=False)
+    for cmp in cal.comparisons:
+        plots.save(
+            figures.comparison_figure(cmp, f"{cmp.observed.name}: calibrated"), args.out / f"{cmp.observed.name}.png"
+        )
+    print(f"fitted to {len(cascades)} cascade(s); values with the 5%-95% interval of the ABC posterior:")
+    print(intervals[["parameter", "fitted", "median", "low", "high"]].to_string(index=False, float_format="%.4g"))
+    print(
+        metrics[["cascade", "nrmse_scale", "nrmse_depth", "nrmse_breadth"]].to_string(index=False, float_format="%.3f")
+    )
+    print(f"wrote intervals.csv, evaluations.csv, metrics.csv and figures in {args.out}")
+    return 0
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """``pileon forecast``."""
+    from .. import plots
+    from ..observed import figures
+    from ..observed.calibrate import ReferenceTable, Simulator
+    from ..observed.forecast import HORIZON, PopulationPrior, count_times, forecast
+
+    cascades = _load(args.observed, args.format, args.limit)
+    training = _load(args.learn_from, "auto", None) if args.learn_from else []
+    if not 0 < args.observe < HORIZON:
+        raise UsageError(f"--observe={args.observe:g}: expected minutes in (0, {HORIZON:g})")
+    bar = progress_bar("reference table", args.points)
+    table = ReferenceTable.build(Simulator(graph_seed=args.seed), points=args.points, replicates=args.replicates,
+                                 seed=args.seed, workers=args.workers, count_times=count_times(args.observe),
+                                 progress=lambda done, total: bar.update(done - bar.n))  # fmt: skip
+    bar.close()
+    prior = PopulationPrior.learn(table, training, observe=args.observe) if training else None
+    rows = pd.DataFrame([{"cascade": c.name, **forecast(c, table, prior, observe=args.observe)} for c in cascades])
+    followed = [bool(np.any(c.minutes > args.observe)) for c in cascades]  # else nothing to score against
+    score = [k for k in rows.columns if k.startswith("forecast_") or k == "final_actual"]
+    rows.loc[~np.array(followed), score] = np.nan
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows.to_csv(args.out / "forecast.csv", index=False)
+    plots.save(figures.forecast_figure(rows, args.observe), args.out / "forecast.png")
+    how = f"a prior learned from {len(training)} cascade(s)" if prior else "no population prior (--learn-from)"
+    print(f"forecast of the posts by 72 h from the first {args.observe:g} min, {how}:")
+    show = ["cascade", "observed_first_hour", "final_pileon", "final_pileon_low", "final_pileon_high", "final_hawkes",
+            "final_actual", "forecast_error", "forecast_error_hawkes"]  # fmt: skip
+    print(rows[show].to_string(index=False, float_format="%.3g"))
+    print(f"wrote forecast.csv and forecast.png in {args.out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``pileon validate``."""
+    from ..observed.readers import read_twitter_folder
+    from ..observed.validate import medians, run_validation
+
+    cascades = read_twitter_folder(args.folder, limit=args.limit)
+    if not cascades:
+        raise UsageError(f"{args.folder}: no cascades found")
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.setdefault(stage, progress_bar(stage, total))
+        bar.update(done - bar.n)
+
+    training = read_twitter_folder(args.learn_from) if args.learn_from else None
+    if training == []:
+        raise UsageError(f"{args.learn_from}: no cascades found")
+    t0 = time.perf_counter()
+    result = run_validation(cascades, args.out, points=args.points, replicates=args.replicates, refine=args.refine,
+                            workers=args.workers, figures=not args.no_figures, progress=progress,
+                            training=training)  # fmt: skip
+    for bar in bars.values():
+        bar.close()
+    summary = medians(result)
+    print(f"validated {summary.pop('cascades')} cascades in {time.perf_counter() - t0:.0f} s; medians:")
+    for k, v in summary.items():
+        print(f"  {k:24s} {v:.3f}" if isinstance(v, float) else f"  {k:24s} {v}")
+    print(f"wrote {args.out / 'validation.csv'}, nrmse.png, forecast.png and cascades/*.png")
+    return 0

@@ -1,0 +1,157 @@
+"""``pileon run``, ``params`` and ``interventions``: one simulated pile-on, and what can be set."""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pileon.model import OutrageModel, Params
+from pileon.model.network import Network
+from pileon.model.scenarios import SCENARIOS
+from pileon.model.scenarios import get as get_scenario
+
+from .common import UsageError, add_param_options, range_text, resolve_params
+
+
+def add_commands(sub: Any) -> None:
+    """Add ``run``, ``params`` and ``interventions`` to the subcommands."""
+    run = sub.add_parser(
+        "run",
+        help="simulate one pile-on and write its timeline, events, summary and figure",
+        description="Simulate one pile-on. Writes OUT/timeline.csv (posts per step by action), "
+        "OUT/events.parquet (one row per post), OUT/summary.json (metrics, parameters, seed, "
+        "provenance) and OUT/timeline.png. Parameters: the scenario's values, then those of "
+        "--params FILE, then any option below.",
+    )
+    run.add_argument("--scenario", default="buffy", help=f"parameter preset: {', '.join(SCENARIOS)} (default: buffy)")
+    run.add_argument("--seed", type=int, default=7, help="seed of the run's random generator (default: 7)")
+    run.add_argument("--out", type=Path, default=None, help="output folder (default: runs/SCENARIO-seedSEED)")
+    run.add_argument("--params", type=Path, metavar="FILE", help="TOML file of parameter values (flat keys)")
+    run.add_argument("--edges", type=Path, metavar="CSV", help="follower edge list (header follower,followee) "
+                     "to use instead of a generated network; n_users then follows the file")  # fmt: skip
+    run.add_argument("--intervene", action="append", default=[], metavar="KIND[:KEY=VALUE,...]",
+                     help="apply an intervention (repeatable), e.g. friction or removal:delay=30,what=seed; "
+                     "`pileon interventions` lists them")  # fmt: skip
+    run.add_argument("--no-plot", action="store_true", help="skip the figure")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_param_options(run)
+    run.set_defaults(func=cmd_run)
+
+    ps = sub.add_parser("params", help="list every model parameter with its default, unit and range")
+    ps.add_argument("--scenario", default="default", help="show this scenario's values (default: default)")
+    ps.set_defaults(func=cmd_params)
+
+    ivs = sub.add_parser("interventions", help="list the interventions with their parameters, defaults and ranges")
+    ivs.set_defaults(func=cmd_interventions)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``pileon run``."""
+    from tqdm.auto import tqdm
+
+    from .. import anchors, output, plots
+
+    params = resolve_params(args)
+    interventions = [parse_intervention(spec) for spec in args.intervene]
+    network = Network.read_csv(args.edges) if args.edges else None
+    out = args.out or Path("runs") / f"{args.scenario}-seed{args.seed}"
+    say = (lambda *_: None) if args.quiet else print
+    say(f"pileon: {args.scenario} scenario, {network.n if network else params.n_users:,} users, seed {args.seed}")
+    if network is None and params.n_users >= 500_000:
+        say(f"  generating the follower graph ({params.n_users * params.mean_followers:,.0f} edges) ...")
+    t0 = time.perf_counter()
+    model = OutrageModel(params, seed=args.seed, network=network, interventions=interventions)
+    t_build = time.perf_counter() - t0
+    bar = tqdm(total=model.n_steps, unit="step", desc="simulating", delay=2.0, disable=args.quiet, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    t1 = time.perf_counter()
+    result = model.run(progress=progress)
+    bar.close()
+    t_run = time.perf_counter() - t1
+    extra: dict[str, Any] = {
+        "scenario": args.scenario,
+        "timing_s": {"build": round(t_build, 3), "run": round(t_run, 3)},
+    }
+    anchor_rows = None
+    if args.scenario == "buffy":
+        anchor_rows = anchors.check_buffy(anchors.buffy_measures(result), trend_threshold=params.trend_threshold)
+        extra["anchors"] = anchor_rows
+    paths = output.write_run(result, out, extra)
+    if not args.no_plot:
+        fig = plots.run_timeline_figure(result, anchors.load_anchors() if args.scenario == "buffy" else None,
+                                    title=f"#{args.scenario}: {result.summary['total_posts']:,} posts "
+                                    f"({params.n_users:,} users, seed {args.seed})")  # fmt: skip
+        paths["figure"] = plots.save(fig, out / "timeline.png")
+    s = result.summary
+    say(f"  built in {t_build:.1f} s, simulated {params.horizon_hours:g} h in {t_run:.1f} s")
+    say(f"  total_posts {s['total_posts']:,}  attacks_on_target {s['attacks_on_target']:,}  "
+        f"unique_attackers {s['unique_attackers']:,}  hostile_share {s['hostile_share']:.2f}")  # fmt: skip
+    say(f"  peak_attacks_per_hour {s['peak_attacks_per_hour']:,} at {s['peak_attacks_clock']}  "
+        f"5,000 posts at {s['clock_at_5000_posts']}  exposures {s['exposures']:,}")  # fmt: skip
+    if interventions:
+        say(f"  attacks_received {s['attacks_received']:,}  hostile_exposures {s['hostile_exposures']:,}  "
+            f"benign_suppressed {s['benign_suppressed']:,}  wrongly_suspended {s['wrongly_suspended']:,}")  # fmt: skip
+        for iv in result.interventions:
+            when = "never acted" if iv["acted_at"] is None else f"acted from {result.clock(iv['acted_at']):%H:%M}"
+            counts = "  ".join(f"{k} {v:,}" for k, v in iv["report"].items())
+            say(f"  {iv['kind']}: {when}  {counts}")
+    if anchor_rows:
+        for row in anchor_rows:
+            mark = {True: "ok  ", False: "MISS", None: "  - "}[row["ok"]]
+            say(f"  [{mark}] {row['quantity']}: {row['value']} (expected {row['expected']})")
+    for name, path in paths.items():
+        say(f"  wrote {name}: {path}")
+    return 0
+
+
+def parse_intervention(spec: str) -> Any:
+    """``kind`` or ``kind:key=value,key=value`` (values read as TOML: numbers, true/false, "text")."""
+    from pileon.model.interventions import make
+
+    kind, _, rest = spec.partition(":")
+    settings: dict[str, Any] = {"kind": kind.strip()}
+    for item in filter(None, (x.strip() for x in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise UsageError(f"--intervene {spec!r}: expected KEY=VALUE, found {item!r}")
+        try:
+            settings[key.strip()] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            settings[key.strip()] = value.strip()  # a bare word such as what=seed
+    try:
+        return make(settings, where=f"--intervene {spec!r}")
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_interventions(args: argparse.Namespace) -> int:
+    """``pileon interventions``."""
+    import dataclasses
+
+    from pileon.model.interventions import KINDS
+
+    for kind, cls in KINDS.items():
+        print(f"{kind}  ({cls.__name__}): {(cls.__doc__ or '').strip().splitlines()[0]}")
+        for f in dataclasses.fields(cls):
+            if not f.init:
+                continue
+            m = f.metadata
+            allowed = ", ".join(m["choices"]) if "choices" in m else range_text(m["range"])
+            print(f"    {f.name:20s} {f.default!s:>8} {m['unit']:>22s}  {allowed:14s} {m['help']}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """``pileon params``."""
+    values = get_scenario(args.scenario).to_flat()
+    for name, f in Params.names().items():
+        lo, hi = f.metadata["range"]
+        rng = "" if f.type == "bool" else f" in [{lo}, {hi}]"
+        print(f"{name:24s} {values[name]!s:>10}  {f.metadata['unit']:>22}{rng}  {f.metadata['help']}")
+    return 0
