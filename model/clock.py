@@ -9,6 +9,7 @@ needed is the same as having drawn all sessions in advance).
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -50,23 +51,39 @@ HOURLY_ACTIVITY = HOURLY_ACTIVITY / HOURLY_ACTIVITY.mean()
 DEFAULT_DATE = dt.date(2017, 1, 16)
 
 
+class SessionTable(NamedTuple):
+    """The cumulative session intensity and its inverse, as the compiled loops read them."""
+
+    cumulative: np.ndarray  # cumulative[k] = expected sessions of a rate-1/day user in steps [0, k)
+    index: np.ndarray  # index[j] = the step in which the value j * resolution falls
+    resolution: float
+
+
 class Clock:
-    """Maps steps to local clock time and holds the cumulative session intensity."""
+    """Maps steps to local clock time and minutes, and holds the cumulative session intensity."""
 
     def __init__(self, seed_clock: float, step_minutes: float, n_steps: int, date: dt.date = DEFAULT_DATE):
         self.start = dt.datetime.combine(date, dt.time()) + dt.timedelta(hours=seed_clock)
         self.step_minutes = step_minutes
         self.n_steps = n_steps
         minute_of_day = (seed_clock * 60.0 + step_minutes * (np.arange(n_steps) + 0.5)) % 1440.0
-        self.activity = circadian(minute_of_day)
-        # cumulative[k] = expected sessions of a rate-1/day user in steps [0, k)
-        self.cumulative = np.concatenate(([0.0], np.cumsum(self.activity * step_minutes / 1440.0)))
+        self.activity = circadian(minute_of_day)  # relative activity of each step, mean 1 over a day
+        cumulative = np.concatenate(([0.0], np.cumsum(self.activity * step_minutes / 1440.0)))
         # A lookup table inverting it: index[j] = the step in which the value j * resolution falls,
         # on a grid four times finer than the smallest step increment, so that finding the step of
         # any value is a table read and at most a step or two forward.
-        self.resolution = float(np.diff(self.cumulative).min()) / 4.0
-        grid = np.arange(int(self.cumulative[-1] / self.resolution) + 2) * self.resolution
-        self.index = (np.searchsorted(self.cumulative, grid, side="right") - 1).astype(np.int64)
+        resolution = float(np.diff(cumulative).min()) / 4.0
+        grid = np.arange(int(cumulative[-1] / resolution) + 2) * resolution
+        index = (np.searchsorted(cumulative, grid, side="right") - 1).astype(np.int64)
+        self.sessions = SessionTable(cumulative, index, resolution)
+
+    def minutes(self, step: float) -> float:
+        """Minutes from the seed post to the start of ``step``."""
+        return step * self.step_minutes
+
+    def steps(self, minutes: float) -> float:
+        """How many steps ``minutes`` last (not rounded)."""
+        return minutes / self.step_minutes
 
     def time(self, step: float) -> dt.datetime:
         """Local clock time at the start of ``step``."""
@@ -76,24 +93,10 @@ class Clock:
         """Clock hour of day (may exceed 24 on later days) at the start of ``step``."""
         return self.start.hour + self.start.minute / 60.0 + np.asarray(step) * self.step_minutes / 60.0
 
-    def step_at(self, clock_hours: float) -> int:
-        """First step at or after a clock time given in hours since midnight of the seed day."""
-        start = self.start.hour + self.start.minute / 60.0
-        return int(np.ceil((clock_hours - start) * 60.0 / self.step_minutes))
-
     def session_share(self, step: int) -> float:
         """Expected sessions in ``step`` of a user with a rate of one session per day."""
-        return float(self.cumulative[step + 1] - self.cumulative[step])
-
-    def next_sessions(self, after: int | np.ndarray, rate_per_day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Draw each user's first session after step ``after`` (one or per user); ``n_steps`` means none.
-
-        A user with daily rate ``a`` opens the app in step ``k`` when its cumulative intensity
-        ``a * cumulative`` passes an exponential draw during that step.
-        """
-        after = np.broadcast_to(np.asarray(after, np.int64), np.shape(rate_per_day))
-        x = self.cumulative[after + 1] + rng.standard_exponential(len(rate_per_day)) / rate_per_day
-        return _steps_of(x, self.cumulative, self.index, self.resolution)
+        cumulative = self.sessions.cumulative
+        return float(cumulative[step + 1] - cumulative[step])
 
 
 def circadian(minute_of_day: np.ndarray) -> np.ndarray:
@@ -104,21 +107,27 @@ def circadian(minute_of_day: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def step_of(x: float, cumulative: np.ndarray, index: np.ndarray, resolution: float) -> int:
+def next_session(table: SessionTable, after: int, rate_per_day: float, rng: np.random.Generator) -> int:
+    """The step of a user's first session after step ``after`` (``n_steps``: none before the horizon).
+
+    A user with a rate of ``a`` sessions a day opens the app in step ``k`` when its cumulative
+    intensity ``a * cumulative`` passes an exponential draw during that step (sessions are a
+    Poisson process whose rate follows the circadian profile; it is memoryless, so the draw can
+    wait until the session is first needed).
+    """
+    x = table.cumulative[after + 1] + rng.standard_exponential() / rate_per_day
+    return step_of(x, table)
+
+
+@numba.njit(cache=True)
+def step_of(x: float, table: SessionTable) -> int:
     """The step ``k`` with ``cumulative[k] <= x < cumulative[k + 1]`` (``n_steps`` past the end)."""
+    cumulative, index = table.cumulative, table.index
     n_steps = len(cumulative) - 1
-    j = int(x / resolution)
+    j = int(x / table.resolution)
     if j >= len(index):
         return n_steps
     k = index[j]
     while k < n_steps and cumulative[k + 1] <= x:
         k += 1
     return k
-
-
-@numba.njit(cache=True)
-def _steps_of(x, cumulative, index, resolution):
-    out = np.empty(len(x), np.int64)
-    for i in range(len(x)):
-        out[i] = step_of(x[i], cumulative, index, resolution)
-    return out

@@ -23,6 +23,8 @@ The loop over seen posts is compiled with numba (scalar work per post; see model
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -34,15 +36,36 @@ SEED, AMPLIFY, ATTACK, DEFEND = 0, 1, 2, 3
 ACTIONS = ("seed_post", "amplify", "attack", "defend")
 
 
+class Rules(NamedTuple):
+    """The decision parameters as the compiled loop reads them (a subset of ``DecisionParams``)."""
+
+    outrage_effect: float
+    social_proof: float
+    norm_learning: float
+    fatigue: float
+    max_actions: int
+    cross_amplify: float
+    attack: bool
+    defend: bool
+    attack_outrage: float
+    defend_outrage: float
+
+    @classmethod
+    def of(cls, params: DecisionParams) -> Rules:
+        """The fields of ``params`` that the loop needs, by name."""
+        return cls(**{name: getattr(params, name) for name in cls._fields})
+
+
+class Seen(NamedTuple):
+    """The items seen in one step: who saw each, and the side and words of the post seen."""
+
+    viewer: np.ndarray
+    valence: np.ndarray
+    outrage: np.ndarray
+
+
 def react(
-    params: DecisionParams,
-    pop: Population,
-    viewer: np.ndarray,
-    valence: np.ndarray,
-    outrage: np.ndarray,
-    t: int,
-    novelty: float,
-    rng: np.random.Generator,
+    rules: Rules, pop: Population, seen: Seen, t: int, novelty: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Read and decide for the posts seen in step ``t``; see the module docstring.
 
@@ -55,40 +78,22 @@ def react(
     of what it amplifies, except that amplifying the seed post (a quote) takes the amplifier's side.
 
     Args:
-        viewer: who saw each post; ``valence`` and ``outrage`` describe the posts seen.
+        rules: the decision parameters (``Rules.of(params.decisions)``).
+        seen: who saw which kind of post.
         novelty: the novelty factor of the case at this step.
 
     Returns:
         ``(item_index, action, valence, words)`` of the items acted on (in item order) and of
         the posts they make.
     """
-    return _react(
-        viewer, valence, outrage, pop.table, t,
-        params.outrage_effect, params.social_proof, params.norm_learning, params.fatigue, params.max_actions,
-        params.cross_amplify, params.attack, params.defend, params.attack_outrage, params.defend_outrage, novelty, rng,
-    )  # fmt: skip
+    return _react(rules, pop.table, seen, t, novelty, rng)
 
 
 @numba.njit(cache=True)
 def _react(
-    viewer,
-    valence,
-    outrage,
-    users,
-    t,
-    outrage_effect,
-    social_proof,
-    norm_learning,
-    fatigue,
-    max_actions,
-    cross_amplify,
-    attack_on,
-    defend_on,
-    attack_outrage,
-    defend_outrage,
-    novelty,
-    rng,
-):
+    rules: Rules, users: np.ndarray, seen: Seen, t: int, novelty: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    viewer, valence, outrage = seen.viewer, seen.valence, seen.outrage
     k = len(viewer)
     for i in range(k):
         v = viewer[i]
@@ -105,23 +110,23 @@ def _react(
     for i in range(k):
         v = viewer[i]
         acted = users[v].acted
-        if users[v].acted_at == t or acted >= max_actions:
+        if users[v].acted_at == t or acted >= rules.max_actions:
             continue
         s = np.float64(users[v].stance)
-        common = (1.0 + social_proof * np.log1p(users[v].seen)) * fatigue**acted * novelty
-        common *= (1.0 + outrage_effect * users[v].susceptibility) ** outrage[i]
+        common = (1.0 + rules.social_proof * np.log1p(users[v].seen)) * rules.fatigue**acted * novelty
+        common *= (1.0 + rules.outrage_effect * users[v].susceptibility) ** outrage[i]
         same_side = valence[i] == 0 or valence[i] * s > 0
-        p_amp = users[v].amplify * abs(s) * (1.0 if same_side else cross_amplify) * common
+        p_amp = users[v].amplify * abs(s) * (1.0 if same_side else rules.cross_amplify) * common
         p_att = 0.0
         p_def = 0.0
-        if attack_on or defend_on:
+        if rules.attack or rules.defend:
             hostile, supportive = users[v].hostile_seen, users[v].supportive_seen
             h = (hostile + 1.0) / (hostile + supportive + 2.0)
-            tilt = np.exp(norm_learning * (2.0 * h - 1.0))
+            tilt = np.exp(rules.norm_learning * (2.0 * h - 1.0))
             r = users[v].reply * common
-            if attack_on:
+            if rules.attack:
                 p_att = r * max(-s, 0.0) * tilt
-            if defend_on:
+            if rules.defend:
                 p_def = r * max(s, 0.0) / tilt
         total = p_amp + p_att + p_def
         if total <= 0.0:
@@ -137,11 +142,11 @@ def _react(
             new_valence[n] = valence[i] if valence[i] != 0 else (s > 0) - (s < 0)
         elif u < p_amp + p_att:
             action[n] = ATTACK
-            words[n] = rng.poisson(attack_outrage)
+            words[n] = rng.poisson(rules.attack_outrage)
             new_valence[n] = -1
         elif u < total:
             action[n] = DEFEND
-            words[n] = rng.poisson(defend_outrage)
+            words[n] = rng.poisson(rules.defend_outrage)
             new_valence[n] = 1
         else:
             continue

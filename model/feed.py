@@ -11,16 +11,42 @@ scalar operations, which numpy would spread over a dozen array passes and tempor
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
-from .clock import Clock, step_of
-from .network import Network
+from .clock import Clock, SessionTable, next_session
+from .network import Csr, Network
 
 _NONE = -1
 
 
 BLOCK = 64  # items per block: a step's items lie in a few contiguous blocks
+
+
+class Blocks(NamedTuple):
+    """The calendar's storage, as its compiled loops read it."""
+
+    head: np.ndarray  # first block of each step (-1: none)
+    tail: np.ndarray  # last block of each step
+    count: np.ndarray  # items due at each step
+    next: np.ndarray  # next block of the same step
+    used: np.ndarray  # items in each block
+    viewer: np.ndarray  # (blocks, BLOCK) the items' fields
+    post: np.ndarray
+    shown_at: np.ndarray
+    free: np.ndarray  # a stack of unused blocks
+    n_free: np.ndarray  # its height, in a one-element array (the loops change it)
+
+
+class FeedItems(NamedTuple):
+    """Feed items to file: who sees which post, from which step, and when it is due."""
+
+    due: np.ndarray
+    viewer: np.ndarray
+    post: np.ndarray
+    shown_at: np.ndarray
 
 
 class Calendar:
@@ -33,105 +59,107 @@ class Calendar:
 
     def __init__(self, n_steps: int, blocks: int = 64):
         self.n_steps = n_steps
-        self.head = np.full(n_steps, _NONE, np.int64)  # first block of each step
-        self.tail = np.full(n_steps, _NONE, np.int64)  # last block of each step
-        self.count = np.zeros(n_steps, np.int64)  # items due at each step
-        self.viewer = np.empty((0, BLOCK), np.int32)
-        self.post = np.empty((0, BLOCK), np.int64)
-        self.shown_at = np.empty((0, BLOCK), np.int32)
-        self.used = np.empty(0, np.int64)  # items in each block
-        self.next = np.empty(0, np.int64)  # next block of the same step
-        self.free = np.empty(0, np.int64)  # a stack of unused blocks
-        self.n_free = np.zeros(1, np.int64)
+        self.blocks = Blocks(
+            head=np.full(n_steps, _NONE, np.int64),
+            tail=np.full(n_steps, _NONE, np.int64),
+            count=np.zeros(n_steps, np.int64),
+            next=np.empty(0, np.int64),
+            used=np.empty(0, np.int64),
+            viewer=np.empty((0, BLOCK), np.int32),
+            post=np.empty((0, BLOCK), np.int64),
+            shown_at=np.empty((0, BLOCK), np.int32),
+            free=np.empty(0, np.int64),
+            n_free=np.zeros(1, np.int64),
+        )
         self.pending = 0  # items filed and not yet taken
         self._grow(blocks)
 
     def _grow(self, blocks: int) -> None:
-        size = len(self.used)
+        b = self.blocks
+        size = len(b.used)
+        grown = {}
         for name in ("viewer", "post", "shown_at", "used", "next"):
-            old = getattr(self, name)
+            old = getattr(b, name)
             new = np.empty((blocks, *old.shape[1:]), old.dtype)
             new[:size] = old
-            setattr(self, name, new)
-        n_free = int(self.n_free[0])
+            grown[name] = new
+        n_free = int(b.n_free[0])
         free = np.empty(blocks, np.int64)
-        free[:n_free] = self.free[:n_free]
+        free[:n_free] = b.free[:n_free]
         free[n_free : n_free + blocks - size] = np.arange(blocks - 1, size - 1, -1)  # lowest block on top
-        self.free = free
-        self.n_free[0] = n_free + blocks - size
+        b.n_free[0] = n_free + blocks - size
+        self.blocks = b._replace(free=free, **grown)
 
-    def push(self, due: np.ndarray, viewer: np.ndarray, post: np.ndarray, shown_at: np.ndarray) -> None:
+    def push(self, items: FeedItems) -> None:
         """File items under their due steps; steps past the horizon are dropped."""
         start = 0
         while True:
-            start, filed = _push(self.head, self.tail, self.count, self.next, self.used, self.viewer, self.post,
-                                 self.shown_at, self.free, self.n_free, due, viewer, post, shown_at, start)  # fmt: skip
+            start, filed = _push(self.blocks, items, start)
             self.pending += filed
-            if start == len(due):
+            if start == len(items.due):
                 return
-            self._grow(2 * len(self.used))
+            self._grow(2 * len(self.blocks.used))
 
     def pop(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Remove and return ``(viewer, post, shown_at)`` of the items due at ``step``."""
-        self.pending -= int(self.count[step])
-        return _pop(step, self.head, self.tail, self.count, self.next, self.used, self.viewer, self.post,
-                    self.shown_at, self.free, self.n_free)  # fmt: skip
+        self.pending -= int(self.blocks.count[step])
+        return _pop(self.blocks, step)
 
 
 @numba.njit(cache=True)
-def _push(head, tail, count, nxt, used, pv, pp, ps, free, n_free, due, viewer, post, shown_at, start):
+def _push(b: Blocks, items: FeedItems, start: int) -> tuple[int, int]:
     """File items from ``start`` on; returns where it stopped (all done, or out of free blocks)
     and how many items it filed."""
-    n_steps = len(head)
+    n_steps = len(b.head)
     filed = 0
-    for i in range(start, len(due)):
-        d = due[i]
+    for i in range(start, len(items.due)):
+        d = items.due[i]
         if d >= n_steps or d < 0:
             continue
-        b = tail[d]
-        if b == -1 or used[b] == pv.shape[1]:
-            if n_free[0] == 0:
+        k = b.tail[d]
+        if k == -1 or b.used[k] == b.viewer.shape[1]:
+            if b.n_free[0] == 0:
                 return i, filed
-            n_free[0] -= 1
-            nb = free[n_free[0]]
-            used[nb] = 0
-            nxt[nb] = -1
-            if b == -1:
-                head[d] = nb
+            b.n_free[0] -= 1
+            nk = b.free[b.n_free[0]]
+            b.used[nk] = 0
+            b.next[nk] = -1
+            if k == -1:
+                b.head[d] = nk
             else:
-                nxt[b] = nb
-            tail[d] = nb
-            b = nb
-        j = used[b]
-        pv[b, j] = viewer[i]
-        pp[b, j] = post[i]
-        ps[b, j] = shown_at[i]
-        used[b] = j + 1
-        count[d] += 1
+                b.next[k] = nk
+            b.tail[d] = nk
+            k = nk
+        j = b.used[k]
+        b.viewer[k, j] = items.viewer[i]
+        b.post[k, j] = items.post[i]
+        b.shown_at[k, j] = items.shown_at[i]
+        b.used[k] = j + 1
+        b.count[d] += 1
         filed += 1
-    return len(due), filed
+    return len(items.due), filed
 
 
 @numba.njit(cache=True)
-def _pop(step, head, tail, count, nxt, used, pv, pp, ps, free, n_free):
-    k = count[step]
-    viewer = np.empty(k, np.int32)
-    post = np.empty(k, np.int64)
-    shown_at = np.empty(k, np.int32)
-    b = head[step]
+def _pop(b: Blocks, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = b.count[step]
+    viewer = np.empty(n, np.int32)
+    post = np.empty(n, np.int64)
+    shown_at = np.empty(n, np.int32)
+    k = b.head[step]
     i = 0
-    while b != -1:
-        for j in range(used[b]):
-            viewer[i] = pv[b, j]
-            post[i] = pp[b, j]
-            shown_at[i] = ps[b, j]
+    while k != -1:
+        for j in range(b.used[k]):
+            viewer[i] = b.viewer[k, j]
+            post[i] = b.post[k, j]
+            shown_at[i] = b.shown_at[k, j]
             i += 1
-        free[n_free[0]] = b
-        n_free[0] += 1
-        b = nxt[b]
-    head[step] = -1
-    tail[step] = -1
-    count[step] = 0
+        b.free[b.n_free[0]] = k
+        b.n_free[0] += 1
+        k = b.next[k]
+    b.head[step] = -1
+    b.tail[step] = -1
+    b.count[step] = 0
     return viewer, post, shown_at
 
 
@@ -153,66 +181,65 @@ def still_visible(
     return rng.random(len(age_steps)) < keep
 
 
+class Outgoing(NamedTuple):
+    """New posts to put in their authors' followers' feeds."""
+
+    author: np.ndarray
+    post: np.ndarray
+    is_reply: np.ndarray  # a reply reaches each follower with chance ``reply_reach``
+
+
+class Reach(NamedTuple):
+    """Who gets a new post's feed items, and when they are due."""
+
+    reply_reach: float  # chance a reply reaches each follower of its author
+    skip_user: int  # gets no items (the target; -1 for nobody)
+    sessions: bool  # due at the follower's next session; otherwise at the next step
+
+
 def fan_out(
-    network: Network,
-    authors: np.ndarray,
-    posts: np.ndarray,
-    is_reply: np.ndarray,
-    reply_reach: float,
-    skip_user: int,
-    t: int,
-    sessions: bool,
-    users: np.ndarray,
-    clock: Clock,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    network: Network, new: Outgoing, reach: Reach, t: int, users: np.ndarray, clock: Clock, rng: np.random.Generator
+) -> FeedItems:
     """Feed items for the followers of new posts, with the step each is due.
 
     Every follower of an author gets the post, except that a reply reaches each with chance
-    ``reply_reach``, and ``skip_user`` gets nothing. With ``sessions`` an item is due at the
-    follower's next session after ``t`` (field ``next_session`` of the ``users`` table), drawn from
-    its rate (``sessions_per_day``) when none is pending (see
-    :meth:`model.clock.Clock.next_sessions`, whose rule this repeats per follower); without, at
-    ``t + 1``.
+    ``reach.reply_reach``, and ``reach.skip_user`` gets nothing. With ``reach.sessions`` an item is
+    due at the follower's next session after ``t`` (field ``next_session`` of the ``users`` table),
+    drawn by :func:`model.clock.next_session` from its rate (``sessions_per_day``) when none is
+    pending; without, at ``t + 1``.
 
     Returns:
-        ``(due, viewer, post)``.
+        The items, shown at ``t``.
     """
-    total = int((network.indptr[authors + 1] - network.indptr[authors]).sum())
-    return _fan_out(network.indptr, network.indices, authors, posts, is_reply, reply_reach, skip_user, t,
-                    sessions, users, clock.cumulative, clock.index, clock.resolution, rng, total)  # fmt: skip
+    total = int((network.indptr[new.author + 1] - network.indptr[new.author]).sum())
+    due, viewer, post = _fan_out(network.csr, new, reach, t, users, clock.sessions, rng, total)
+    return FeedItems(due=due, viewer=viewer, post=post, shown_at=np.full(len(due), t, np.int32))
 
 
 @numba.njit(cache=True)
 def _fan_out(
-    indptr,
-    indices,
-    authors,
-    posts,
-    is_reply,
-    reply_reach,
-    skip_user,
-    t,
-    sessions,
-    users,
-    cumulative,
-    index,
-    resolution,
-    rng,
-    total,
-):
+    graph: Csr,
+    new: Outgoing,
+    reach: Reach,
+    t: int,
+    users: np.ndarray,
+    sessions: SessionTable,
+    rng: np.random.Generator,
+    total: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     due = np.empty(total, np.int32)
     viewer = np.empty(total, np.int32)
     post = np.empty(total, np.int64)
     k = 0
     # A reply reaches each follower with chance reply_reach: jump between the followers it
     # reaches with geometric gaps rather than drawing for every follower.
+    reply_reach = reach.reply_reach
     log_miss = np.log1p(-reply_reach) if reply_reach < 1.0 else -np.inf
-    for j in range(len(authors)):
-        a = authors[j]
-        e = indptr[a]
-        end = indptr[a + 1]
-        thin = is_reply[j] and reply_reach < 1.0
+    for j in range(len(new.author)):
+        a = new.author[j]
+        e = graph.indptr[a]
+        end = graph.indptr[a + 1]
+        thin = new.is_reply[j] and reply_reach < 1.0
         while True:
             if thin:
                 if reply_reach <= 0.0:
@@ -220,18 +247,17 @@ def _fan_out(
                 e += int(np.log(1.0 - rng.random()) / log_miss)
             if e >= end:
                 break
-            v = indices[e]
+            v = graph.indices[e]
             e += 1
-            if v == skip_user:
+            if v == reach.skip_user:
                 continue
-            if sessions:
+            if reach.sessions:
                 if users[v].next_session <= t:
-                    x = cumulative[t + 1] + rng.standard_exponential() / users[v].sessions_per_day
-                    users[v].next_session = step_of(x, cumulative, index, resolution)
+                    users[v].next_session = next_session(sessions, t, users[v].sessions_per_day, rng)
                 due[k] = users[v].next_session
             else:
                 due[k] = t + 1
             viewer[k] = v
-            post[k] = posts[j]
+            post[k] = new.post[j]
             k += 1
     return due[:k], viewer[:k], post[:k]

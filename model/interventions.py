@@ -11,6 +11,11 @@ model calls three hooks, at documented points of its step (``OutrageModel.step``
   are logged and spread; may cancel them (``posts.keep``), change their words, or mark replies
   that do not reach the target (``posts.reaches_target``).
 
+The ``model`` every hook receives is a :class:`model.view.ModelView`: what an intervention may
+read of the run (parameters, clock, network, target, event log, users' traits and state, attacks
+received) and the only two ways it may act on it (``submit`` posts, ``scale_propensity``); it
+never reaches into the engine.
+
 An intervention overrides the hooks it needs (most one, a few two) and never looks at another:
 masks from several filters multiply, cancellations add up. ``setup(model)`` is called once when
 the model is built, on the model's own copy of the object (so one list can serve many runs), and
@@ -35,6 +40,7 @@ import numpy as np
 
 from .decisions import AMPLIFY, ATTACK, DEFEND, SEED
 from .params import _Checked, choice, p, unknown_name_message
+from .view import ModelView
 
 
 @dataclass
@@ -66,21 +72,21 @@ class Intervention(_Checked):
     acted_at: int | None = field(default=None, init=False, repr=False, compare=False)  # first step it changed anything
     rng: np.random.Generator | None = field(default=None, init=False, repr=False, compare=False)
 
-    def setup(self, model: Any) -> None:
+    def setup(self, model: ModelView) -> None:
         """Prepare the per-run state (called once, on the model's own fresh copy; ``self.rng``
         is set before)."""
 
-    def begin_step(self, model: Any, t: int) -> None:
+    def begin_step(self, model: ModelView, t: int) -> None:
         """Called at the start of every step."""
 
-    def filter_items(self, model: Any, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
+    def filter_items(self, model: ModelView, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
         """Keep mask over the step's items (feed and trending), or None to keep all."""
         return None
 
-    def review_posts(self, model: Any, t: int, posts: NewPosts) -> None:
+    def review_posts(self, model: ModelView, t: int, posts: NewPosts) -> None:
         """Change the step's would-be posts in place."""
 
-    def idle(self, model: Any, t: int) -> bool:
+    def idle(self, model: ModelView, t: int) -> bool:
         """Whether nothing is scheduled after step ``t`` (the run may stop early once feeds are empty)."""
         return True
 
@@ -90,9 +96,9 @@ class Intervention(_Checked):
 
     # -- helpers ----------------------------------------------------------------------------------
 
-    def started(self, model: Any, t: int) -> bool:
+    def started(self, model: ModelView, t: int) -> bool:
         """Whether step ``t`` is at or after ``start``."""
-        return t * model.params.step_minutes >= self.start * 60.0
+        return model.clock.minutes(t) >= self.start * 60.0
 
     def _acted(self, t: int) -> None:
         if self.acted_at is None:
@@ -130,7 +136,7 @@ class Friction(Intervention):
         if self.revise + self.cancel > 1.0:
             raise ValueError(f"revise + cancel = {self.revise + self.cancel:g}: expected at most 1")
 
-    def review_posts(self, model: Any, t: int, posts: NewPosts) -> None:
+    def review_posts(self, model: ModelView, t: int, posts: NewPosts) -> None:
         if not self.started(model, t):
             return
         attack = posts.action == ATTACK
@@ -173,12 +179,12 @@ class CircuitBreaker(Intervention):
     duration: float = p(6.0, 0.0, None, "hours", "how long the reach stays cut")
     trips: int = field(default=0, init=False, repr=False)
 
-    def setup(self, model: Any) -> None:
+    def setup(self, model: ModelView) -> None:
         self._until: dict[int, int] = {}  # post -> step at which its reach comes back
-        self._window = max(1, round(60.0 / model.params.step_minutes))
-        self._steps = math.ceil(self.duration * 60.0 / model.params.step_minutes)
+        self._window = max(1, round(model.clock.steps(60.0)))
+        self._steps = math.ceil(model.clock.steps(self.duration * 60.0))
 
-    def filter_items(self, model: Any, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
+    def filter_items(self, model: ModelView, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
         if not self.started(model, t):
             return None
         log = model.log
@@ -214,7 +220,7 @@ class DownRank(Intervention):
     kind: ClassVar[str] = "downrank"
     visibility: float = p(0.5, 0.0, 1.0, "", "share of an attack's items still shown")
 
-    def filter_items(self, model: Any, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
+    def filter_items(self, model: ModelView, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
         if not self.started(model, t):
             return None
         attack = model.log.action[post] == ATTACK
@@ -240,22 +246,21 @@ class VictimProtection(Intervention):
     blocked_replies: int = field(default=0, init=False, repr=False)
     blocked_shares: int = field(default=0, init=False, repr=False)
 
-    def setup(self, model: Any) -> None:
-        self._follows = np.zeros(model.network.n, bool)
-        net, target = model.network, model.target
-        self._follows[net.indices[net.indptr[target] : net.indptr[target + 1]]] = True
+    def setup(self, model: ModelView) -> None:
+        self._follows = np.zeros(model.n_users, bool)
+        self._follows[model.network.followers(model.target)] = True
 
-    def begin_step(self, model: Any, t: int) -> None:
+    def begin_step(self, model: ModelView, t: int) -> None:
         if self.acted_at is None and self.started(model, t) and model.attacks_received >= self.after_attacks:
             self._acted(t)
 
-    def filter_items(self, model: Any, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
+    def filter_items(self, model: ModelView, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
         if self.acted_at is None:
             return None
         log = model.log
         return (log.user[log.root[post]] != model.target) | self._follows[viewer]
 
-    def review_posts(self, model: Any, t: int, posts: NewPosts) -> None:
+    def review_posts(self, model: ModelView, t: int, posts: NewPosts) -> None:
         if self.acted_at is None:
             return
         outsider = ~self._follows[posts.author]
@@ -292,8 +297,8 @@ class Suspension(Intervention):
     wrongly: int = field(default=0, init=False, repr=False)
     benign_hidden: int = field(default=0, init=False, repr=False)
 
-    def setup(self, model: Any) -> None:
-        n = model.network.n
+    def setup(self, model: ModelView) -> None:
+        n = model.n_users
         self._attacks = np.zeros(n, np.int32)
         self._flagged = np.zeros(n, bool)
         self._suspended = np.zeros(n, bool)
@@ -301,10 +306,10 @@ class Suspension(Intervention):
         self._head = 0
         self._budget = 0.0
         self._read = 0  # log rows already looked at
-        self._delay = math.ceil(self.delay / model.params.step_minutes)
+        self._delay = math.ceil(model.clock.steps(self.delay))
         self._began = False
 
-    def begin_step(self, model: Any, t: int) -> None:
+    def begin_step(self, model: ModelView, t: int) -> None:
         log = model.log
         new = slice(self._read, len(log))
         self._read = len(log)
@@ -322,7 +327,7 @@ class Suspension(Intervention):
             if not self._flagged[u] and u != model.target:
                 self._flagged[u] = True
                 self._queue.append((t + self._delay, int(u)))
-        self._budget = min(self._budget + self.capacity * model.params.step_minutes / 60.0, max(self.capacity, 1.0))
+        self._budget = min(self._budget + self.capacity * model.clock.step_minutes / 60.0, max(self.capacity, 1.0))
         while self._head < len(self._queue) and self._queue[self._head][0] <= t and self._budget >= 1.0:
             u = self._queue[self._head][1]
             self._head += 1
@@ -333,11 +338,11 @@ class Suspension(Intervention):
             self.benign_hidden += int(((log.user == u) & (log.valence >= 0)).sum())
             self._acted(t)
 
-    def idle(self, model: Any, t: int) -> bool:
+    def idle(self, model: ModelView, t: int) -> bool:
         waiting = not self._began and bool(np.any(self._attacks >= self.min_attacks))  # to flag at start
         return self._head == len(self._queue) and self._read == len(model.log) and not waiting
 
-    def filter_items(self, model: Any, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
+    def filter_items(self, model: ModelView, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
         if self.acted_at is None:
             return None
         log = model.log
@@ -368,25 +373,24 @@ class CounterSpeech(Intervention):
     boost: float = p(2.0, 1.0, 100.0, "", "multiplier on supportive users' reply propensity")
     campaign_posts: int = field(default=0, init=False, repr=False)
 
-    def setup(self, model: Any) -> None:
-        supportive = np.flatnonzero(model.population.stance > 0)
+    def setup(self, model: ModelView) -> None:
+        supportive = np.flatnonzero(model.users.stance > 0)
         supportive = supportive[supportive != model.target]
-        rate = model.population.sessions_per_day[supportive].astype(np.float64)
+        rate = model.users.sessions_per_day[supportive].astype(np.float64)
         self._pool, self._cum = supportive, np.cumsum(rate) / rate.sum() if len(rate) else rate
-        self._rate = self.posts * model.network.n / 1e5 / (self.duration * 60.0 / model.params.step_minutes)
-        self._end = (self.start + self.duration) * 60.0 / model.params.step_minutes
+        self._rate = self.posts * model.n_users / 1e5 / model.clock.steps(self.duration * 60.0)
+        self._end = model.clock.steps((self.start + self.duration) * 60.0)
         # The posts follow the circadian profile, with ``posts`` expected over the whole campaign.
-        first = math.ceil(self.start * 60.0 / model.params.step_minutes)
+        first = math.ceil(model.clock.steps(self.start * 60.0))
         window = model.clock.activity[first : math.ceil(self._end)]
         self._mean_activity = float(window.mean()) if len(window) else 1.0
 
-    def begin_step(self, model: Any, t: int) -> None:
+    def begin_step(self, model: ModelView, t: int) -> None:
         if not self.started(model, t) or t >= self._end or not len(self._pool):
             return
         if self.acted_at is None:
             self._acted(t)
-            table = model.population.table
-            table["reply"][self._pool] = np.minimum(table["reply"][self._pool] * self.boost, 1.0)
+            model.scale_propensity(self._pool, "reply", self.boost)
         k = self.rng.poisson(self._rate * model.clock.activity[t] / self._mean_activity)
         if k == 0:
             return
@@ -395,7 +399,7 @@ class CounterSpeech(Intervention):
         ids = model.submit(authors, np.full(k, DEFEND, np.int8), np.zeros(k, np.int64), words)  # other policies apply
         self.campaign_posts += len(ids)
 
-    def idle(self, model: Any, t: int) -> bool:
+    def idle(self, model: ModelView, t: int) -> bool:
         return t + 1 >= self._end or not len(self._pool)
 
     def report(self) -> dict[str, float]:
@@ -418,12 +422,12 @@ class Removal(Intervention):
     removed: int = field(default=0, init=False, repr=False)
     benign_removed: int = field(default=0, init=False, repr=False)
 
-    def setup(self, model: Any) -> None:
+    def setup(self, model: ModelView) -> None:
         self._shares = np.zeros(1024, np.int32)  # amplifications of each post so far
         self._gone = np.zeros(1024, bool)
         self._read = 0  # log rows already counted
         self._ripe = 0  # posts [0, _ripe) are at least `delay` old
-        self._delay = math.ceil(self.delay / model.params.step_minutes)
+        self._delay = math.ceil(model.clock.steps(self.delay))
 
     def _ensure(self, n: int) -> None:
         """Room for ``n`` posts (posts can be made after this step's ``begin_step``)."""
@@ -432,7 +436,7 @@ class Removal(Intervention):
             self._shares = np.concatenate((self._shares, np.zeros(size - len(self._shares), np.int32)))
             self._gone = np.concatenate((self._gone, np.zeros(size - len(self._gone), bool)))
 
-    def begin_step(self, model: Any, t: int) -> None:
+    def begin_step(self, model: ModelView, t: int) -> None:
         log = model.log
         self._ensure(len(log))
         new = slice(self._read, len(log))
@@ -458,7 +462,7 @@ class Removal(Intervention):
         self.removed += len(due)
         self.benign_removed += int((log.valence[due] >= 0).sum())
 
-    def idle(self, model: Any, t: int) -> bool:
+    def idle(self, model: ModelView, t: int) -> bool:
         log = model.log
         if self._read < len(log):
             return False
@@ -468,7 +472,7 @@ class Removal(Intervention):
         due = (kind == SEED) if self.what == "seed" else (kind == ATTACK) & (self._shares[young] >= self.min_shares)
         return not np.any(due & ~self._gone[young])
 
-    def filter_items(self, model: Any, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
+    def filter_items(self, model: ModelView, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
         if self.acted_at is None:
             return None
         log = model.log

@@ -13,14 +13,15 @@ import numpy as np
 
 from . import scenarios
 from .clock import Clock
-from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, react
-from .feed import Calendar, fan_out, still_visible
+from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, Rules, Seen, react
+from .feed import Calendar, Outgoing, Reach, fan_out, still_visible
 from .interventions import Intervention, NewPosts
 from .network import Network
 from .params import Params
 from .population import Population
 from .results import EventLog, RunResult
 from .sampling import WeightedSampler
+from .view import ModelView
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class OutrageModel(mesa.Model):
         self._by_activity = WeightedSampler(self.population.sessions_per_day)
         followers = self.network.follower_counts()
         self.target = int(np.argmin(np.abs(followers - P.target_followers)))
+        self._rules = Rules.of(P.decisions)
+        self._reach = Reach(reply_reach=P.reply_reach, skip_user=self.target, sessions=P.sessions)
 
         self.calendar = Calendar(self.n_steps)
         self.log = EventLog()
@@ -100,11 +103,12 @@ class OutrageModel(mesa.Model):
         )
         # Fresh copies (``dataclasses.replace`` re-creates their run-time state), each with its own
         # generator derived from the run's seed, so that an intervention's draws never shift the
-        # model's own stream (see model/interventions.py).
+        # model's own stream (see model/interventions.py). They see the run through the view.
+        self.view = ModelView(self)
         self.interventions = [dataclasses.replace(iv) for iv in interventions]
         for i, iv in enumerate(self.interventions):
             iv.rng = np.random.default_rng(np.random.SeedSequence([seed, _INTERVENTION_STREAM, i]))
-            iv.setup(self)
+            iv.setup(self.view)
         self.post(np.array([self.target]), np.array([SEED]), np.array([-1]), np.array([P.seed_outrage]))
 
     # -- the step ---------------------------------------------------------------------------------
@@ -131,7 +135,7 @@ class OutrageModel(mesa.Model):
             self.running = False
             return
         for iv in self.interventions:
-            iv.begin_step(self, t)
+            iv.begin_step(self.view, t)
         viewer, post, shown_at = self.calendar.pop(t)
         self.exposures[t] = len(viewer)
         if self.params.decay and len(viewer):
@@ -144,7 +148,7 @@ class OutrageModel(mesa.Model):
             post = np.concatenate((post, trend_post))
         if len(viewer):
             for iv in self.interventions:
-                keep = iv.filter_items(self, t, viewer, post)
+                keep = iv.filter_items(self.view, t, viewer, post)
                 if keep is not None:
                     viewer, post = viewer[keep], post[keep]
         self.views[t] = len(viewer)
@@ -154,7 +158,7 @@ class OutrageModel(mesa.Model):
         if t + 1 >= self.n_steps or (
             self.calendar.pending == 0
             and self._trend_share(t + 1) <= 0
-            and all(iv.idle(self, t) for iv in self.interventions)
+            and all(iv.idle(self.view, t) for iv in self.interventions)
         ):
             self.running = False  # feeds are empty and nothing can bring the case back
 
@@ -229,9 +233,8 @@ class OutrageModel(mesa.Model):
         valence = self.log.valence[post]
         self.hostile_views[t] = int(np.count_nonzero(valence < 0))
         novelty = 2.0 ** (-t * P.step_minutes / 60.0 / P.novelty_halflife)
-        idx, action, new_valence, words = react(
-            P.decisions, self.population, viewer, valence, self.log.outrage[post], t, novelty, self.rng
-        )
+        seen = Seen(viewer=viewer, valence=valence, outrage=self.log.outrage[post])
+        idx, action, new_valence, words = react(self._rules, self.population, seen, t, novelty, self.rng)
         if len(idx) == 0:
             return
         self.submit(viewer[idx], action, post[idx], words, new_valence)
@@ -249,16 +252,22 @@ class OutrageModel(mesa.Model):
         if valence is None:
             valence = _side(action)
         posts = NewPosts(
-            author=author, action=action, parent=parent, valence=valence, words=words,
-            keep=np.ones(len(author), bool), reaches_target=action >= ATTACK,
-        )  # fmt: skip
+            author=author,
+            action=action,
+            parent=parent,
+            valence=valence,
+            words=words,
+            keep=np.ones(len(author), bool),
+            reaches_target=action >= ATTACK,
+        )
         for iv in self.interventions:
-            iv.review_posts(self, self.t, posts)
+            iv.review_posts(self.view, self.t, posts)
         k = posts.keep
         if not k.all():
             self.cancelled[self.t] += np.bincount(posts.action[~k], minlength=len(ACTIONS))
-        return self.post(posts.author[k], posts.action[k], posts.parent[k], posts.words[k], posts.valence[k],
-                         posts.reaches_target[k])  # fmt: skip
+        return self.post(
+            posts.author[k], posts.action[k], posts.parent[k], posts.words[k], posts.valence[k], posts.reaches_target[k]
+        )
 
     def post(
         self,
@@ -296,9 +305,16 @@ class OutrageModel(mesa.Model):
         else:  # the seed post
             depth, root = np.zeros(len(author)), np.arange(len(author))
         ids = self.log.append(
-            step=np.full(len(author), t), user=author, action=action, parent=parent, root=root, depth=depth,
-            valence=valence, outrage=words, reaches_target=reaches_target,
-        )  # fmt: skip
+            step=np.full(len(author), t),
+            user=author,
+            action=action,
+            parent=parent,
+            root=root,
+            depth=depth,
+            valence=valence,
+            outrage=words,
+            reaches_target=reaches_target,
+        )
         self.counts[t] += np.bincount(action, minlength=len(ACTIONS))
         self.attacks_received += int(np.count_nonzero(reaches_target & (action == ATTACK)))
         self._spread(ids)
@@ -306,12 +322,8 @@ class OutrageModel(mesa.Model):
 
     def _spread(self, ids: np.ndarray) -> None:
         """Put new posts in the feeds of their authors' followers (replies reach ``reply_reach``)."""
-        t, P = self.t, self.params
-        due, viewer, post = fan_out(
-            self.network, self.log.user[ids], ids, self.log.action[ids] >= ATTACK, P.reply_reach, self.target, t,
-            P.sessions, self.population.table, self.clock, self.rng,
-        )  # fmt: skip
-        self.calendar.push(due, viewer, post, np.full(len(due), t, np.int32))
+        new = Outgoing(author=self.log.user[ids], post=ids, is_reply=self.log.action[ids] >= ATTACK)
+        self.calendar.push(fan_out(self.network, new, self._reach, self.t, self.population.table, self.clock, self.rng))
 
     # -- inspection -------------------------------------------------------------------------------
 
@@ -335,7 +347,7 @@ class OutrageModel(mesa.Model):
                     "parent": int(self.log.parent[j]),
                 }
                 for j in mine
-            ],  # fmt: skip
+            ],
         )
 
 

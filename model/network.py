@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,6 +18,13 @@ from .params import NetworkParams
 # Spread (log units) of how many accounts a user follows. Following counts are less skewed than
 # follower counts (Kwak et al. 2010, Fig. 1); a lognormal with sigma 1 gives that shape.
 FOLLOWING_SD = 1.0
+
+
+class Csr(NamedTuple):
+    """The graph as the compiled loops read it: the followers of ``u`` are ``indices[indptr[u]:indptr[u + 1]]``."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +44,11 @@ class Network:
     def n_edges(self) -> int:
         """Number of follower edges."""
         return int(self.indptr[-1])
+
+    @property
+    def csr(self) -> Csr:
+        """The arrays the compiled loops take."""
+        return Csr(self.indptr, self.indices)
 
     def follower_counts(self) -> np.ndarray:
         """Followers of every user."""
@@ -156,14 +169,20 @@ class Network:
         return cls.from_edges(np.array(src), np.array(dst), len(index), ids=ids)
 
     def save(self, path: str | Path) -> None:
-        """Write to a ``.npz`` file (for caching a large generated graph)."""
-        np.savez(path, indptr=self.indptr, indices=self.indices)
+        """Write to a ``.npz`` file (for caching a large generated graph), original ids included."""
+        arrays = {"indptr": self.indptr, "indices": self.indices}
+        if self.ids is not None:  # string ids as a fixed-width unicode array: no pickle needed to read them
+            arrays["ids"] = self.ids.astype(str) if self.ids.dtype == object else self.ids
+        np.savez(path, **arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> Network:
         """Read a graph written by :meth:`save`."""
         with np.load(path) as z:
-            return cls(indptr=z["indptr"], indices=z["indices"])
+            ids = z["ids"] if "ids" in z.files else None
+            if ids is not None and ids.dtype.kind == "U":
+                ids = ids.astype(object)  # as read_csv gives them
+            return cls(indptr=z["indptr"], indices=z["indices"], ids=ids)
 
 
 def _capped_pareto(n: int, gamma: float, k_max: float, m: int, rng: np.random.Generator) -> np.ndarray:

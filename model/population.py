@@ -50,6 +50,9 @@ class Population:
         """Number of users."""
         return len(self.table)
 
+    def __len__(self) -> int:
+        return len(self.table)
+
     def __getattr__(self, name: str) -> np.ndarray:
         if name in TRAITS or name in STATE:
             return self.__dict__["table"][name]

@@ -27,6 +27,8 @@ _EVENT_COLUMNS = {
 class EventLog:
     """Append-only columns of posts; the post id is the row number."""
 
+    column_names = tuple(_EVENT_COLUMNS)
+
     def __init__(self, capacity: int = 1024):
         self._cols = {k: np.empty(capacity, d) for k, d in _EVENT_COLUMNS.items()}
         self.size = 0

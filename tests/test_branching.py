@@ -9,7 +9,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from pileon.model import Network, NetworkParams, OutrageModel
 from pileon.model.clock import Clock
-from pileon.model.feed import fan_out, still_visible
+from pileon.model.feed import Outgoing, Reach, fan_out, still_visible
 from pileon.model.params import PopulationParams
 from pileon.model.population import Population
 from pileon.model.scenarios import independent_cascade
@@ -74,38 +74,59 @@ def test_a_heavy_visibility_tail_keeps_the_half_life_and_fattens_the_tail():
     assert late_exp == pytest.approx(2**-8, abs=0.002) and late_heavy > 10 * late_exp
 
 
+def _star_with_sessions(k: int, rate: float, n_steps: int, seed_clock: float = 0.0):
+    """User 0 followed by users 1..k, each opening the app ``rate`` times a day (no spread in rates)."""
+    net = Network.from_edges(np.arange(1, k + 1), np.zeros(k, np.int64), k + 1)
+    pop = Population.draw(PopulationParams(activity_sd=0.0, sessions_per_day=rate), k + 1, np.random.default_rng(0))
+    return net, pop, Clock(seed_clock=seed_clock, step_minutes=1.0, n_steps=n_steps)
+
+
+def _due(net, pop, clock, t, rng, reply_reach=1.0, is_reply=False, sessions=True):
+    """The engine's feed items for a post by user 0 at step ``t`` (the session rule included)."""
+    new = Outgoing(author=np.array([0]), post=np.array([0]), is_reply=np.array([is_reply]))
+    return fan_out(net, new, Reach(reply_reach, -1, sessions), t, pop.table, clock, rng)
+
+
+def test_the_next_session_follows_the_cumulative_rate():
+    # A user with rate a, given no session pending, next opens the app within m steps after step t
+    # with chance 1 - exp(-a (C[t+1+m] - C[t+1])), C the cumulative circadian intensity (per day).
+    k, rate = 50_000, 6.0
+    net, pop, clock = _star_with_sessions(k, rate, n_steps=2 * 1440, seed_clock=3.0)
+    rng = np.random.default_rng(5)
+    cumulative = clock.sessions.cumulative
+    for t in (0, 360, 1000):  # 03:00 (night), 09:00, 19:40
+        pop.table["next_session"] = -1
+        due = _due(net, pop, clock, t, rng).due
+        assert due.min() > t
+        for m in (10, 60, 240):
+            expected = 1.0 - np.exp(-rate * (cumulative[t + 1 + m] - cumulative[t + 1]))
+            share = np.mean(due <= t + m)
+            assert abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / k), (t, m, share, expected)
+
+
 def test_sessions_come_at_the_daily_rate():
-    clock = Clock(seed_clock=0.0, step_minutes=1.0, n_steps=10 * 1440)
+    # Walk every follower's sessions through ten days: a post by user 0 at every step makes the
+    # engine redraw the next session of each follower whose session has come.
+    k, rate = 2_000, 6.0
+    net, pop, clock = _star_with_sessions(k, rate, n_steps=10 * 1440)
     rng = np.random.default_rng(1)
-    rate = np.full(20_000, 6.0)
-    t = np.zeros(20_000, np.int64)
-    count = np.zeros(20_000)
-    while True:  # walk each user's sessions through ten days
-        live = t < clock.n_steps - 1
-        if not live.any():
-            break
-        nxt = clock.next_sessions(t[live], rate[live], rng)
-        ok = nxt < clock.n_steps
-        idx = np.flatnonzero(live)
-        count[idx[ok]] += 1
-        t[idx] = np.where(ok, nxt, clock.n_steps)
-    per_day = count / 10.0
-    assert per_day.mean() == pytest.approx(6.0, abs=4 * np.sqrt(6.0 / 10 / 20_000))
+    sessions = 0
+    for t in range(clock.n_steps):
+        sessions += int(np.count_nonzero(pop.table["next_session"][1:] == t))
+        _due(net, pop, clock, t, rng)
+    cumulative = clock.sessions.cumulative
+    expected = k * rate * (cumulative[-1] - cumulative[1])  # sessions in steps 1..n_steps-1
+    assert expected == pytest.approx(k * rate * 10, rel=0.01)  # ten days of a mean-1 profile
+    assert abs(sessions - expected) < 4 * np.sqrt(expected)
 
 
 def test_replies_reach_the_asked_share_of_followers():
-    # User 1 has 20,000 followers; a reply by user 1 reaches each with chance reply_reach = 0.3.
-    n = 20_002
-    a = np.array([(i, 1) for i in range(2, n)])
-    net = Network.from_edges(a[:, 0], a[:, 1], n)
-    rng = np.random.default_rng(2)
-    clock = Clock(seed_clock=9.0, step_minutes=1.0, n_steps=100)
-    pop = Population.draw(PopulationParams(), n, rng)
-    due, viewer, _ = fan_out(net, np.array([1]), np.array([0]), np.array([True]), 0.3, -1, 0, False,
-                             pop.table, clock, rng)  # fmt: skip
-    k = n - 2
-    assert abs(len(viewer) - 0.3 * k) < 4 * np.sqrt(k * 0.3 * 0.7)
-    assert len(np.unique(viewer)) == len(viewer) and (due == 1).all()
+    # User 0 has 20,000 followers; a reply by user 0 reaches each with chance reply_reach = 0.3.
+    k = 20_000
+    net, pop, clock = _star_with_sessions(k, 10.0, n_steps=100, seed_clock=9.0)
+    items = _due(net, pop, clock, 0, np.random.default_rng(2), reply_reach=0.3, is_reply=True, sessions=False)
+    assert abs(len(items.viewer) - 0.3 * k) < 4 * np.sqrt(k * 0.3 * 0.7)
+    assert len(np.unique(items.viewer)) == len(items.viewer) and (items.due == 1).all()
 
 
 def test_weighted_sampler_matches_the_weights():

@@ -151,7 +151,7 @@ def test_protected_posts_are_shown_only_to_followers():
                          interventions=[VictimProtection(start=0.0)])  # fmt: skip
     model.step()
     iv = model.interventions[0]
-    keep = iv.filter_items(model, 1, np.array([1, 2, 5, 3]), np.array([0, 0, 0, 0]))
+    keep = iv.filter_items(model.view, 1, np.array([1, 2, 5, 3]), np.array([0, 0, 0, 0]))
     assert keep.tolist() == [True, False, False, True]
 
 

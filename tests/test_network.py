@@ -77,3 +77,14 @@ def test_save_and_load_round_trip(tmp_path):
     net.save(tmp_path / "g.npz")
     back = Network.load(tmp_path / "g.npz")
     assert np.array_equal(back.indptr, net.indptr) and np.array_equal(back.indices, net.indices)
+    assert back.ids is None
+
+
+def test_save_and_load_keep_the_original_ids(tmp_path):
+    f = tmp_path / "edges.csv"
+    f.write_text("follower,followee\nalice,bob\ncarol,bob\nbob,alice\n")
+    net = Network.read_csv(f)
+    net.save(tmp_path / "g.npz")
+    back = Network.load(tmp_path / "g.npz")
+    assert back.ids.tolist() == ["alice", "bob", "carol"] and back.ids.dtype == net.ids.dtype
+    assert np.array_equal(back.indptr, net.indptr) and np.array_equal(back.indices, net.indices)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pileon.model.feed import Calendar
+from pileon.model.feed import Calendar, FeedItems
 from pileon.model.results import structural_virality
 
 from .helpers import cascade_model, events, graph
@@ -78,18 +78,26 @@ def test_trending_reaches_users_outside_follower_paths():
 def test_calendar_returns_each_item_at_its_due_step_in_filing_order():
     cal = Calendar(n_steps=200, blocks=1)  # small, so that filing grows the pool
     due = np.array([5, 5, 17, 40, 199, 250, 3])
-    cal.push(due, np.arange(7, dtype=np.int32), np.arange(7, dtype=np.int64) * 10, np.zeros(7, np.int32))
+    cal.push(
+        FeedItems(due=due, viewer=np.arange(7, dtype=np.int32), post=np.arange(7) * 10, shown_at=np.zeros(7, np.int32))
+    )
     got = {}
     for t in range(200):
         if t == 10:  # a later push reuses the slots of popped items
-            cal.push(np.array([12, 100]), np.array([7, 8], np.int32), np.array([70, 80]), np.array([10, 10], np.int32))
+            cal.push(
+                FeedItems(np.array([12, 100]), np.array([7, 8], np.int32), np.array([70, 80]), np.full(2, 10, np.int32))
+            )
         v, p, _ = cal.pop(t)
         for vi, pi in zip(v.tolist(), p.tolist(), strict=True):
             got[vi] = (t, pi)
     assert got == {0: (5, 0), 1: (5, 10), 2: (17, 20), 3: (40, 30), 4: (199, 40), 6: (3, 60), 7: (12, 70), 8: (100, 80)}
     assert cal.pending == 0  # the item due at 250 (past the horizon) was never filed
     many = np.arange(300)  # several blocks for one step
-    cal.push(np.full(300, 150), many[::-1].astype(np.int32), many, np.zeros(300, np.int32))
+    cal.push(
+        FeedItems(
+            due=np.full(300, 150), viewer=many[::-1].astype(np.int32), post=many, shown_at=np.zeros(300, np.int32)
+        )
+    )
     assert cal.pop(150)[0].tolist() == many[::-1].tolist() and cal.pending == 0
 
 
