@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pileon's quick start: sets up .venv (once, and again when pyproject.toml changes), then
 #   ./run.sh buffy [pileon run options]   runs the #Buffy scenario into runs/buffy/
-#   ./run.sh test  [pytest options]       runs the test suite
+#   ./run.sh test  [pytest options]       checks the code with ruff (lint and format), then runs the tests
 #   ./run.sh bench [pileon bench options] runs the benchmark (NDlib comes with the test extras)
 #   ./run.sh app [--port P]               serves the interactive view on http://127.0.0.1:P/
 #   ./run.sh pileon ARGS...               any pileon command inside the environment
@@ -45,7 +45,10 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   buffy)  setup test; exec .venv/bin/pileon run --scenario buffy --out runs/buffy "$@" ;;
-  test)   setup test; exec .venv/bin/python -m pytest "$@" ;;
+  test)   setup test
+          .venv/bin/ruff check . || { echo "run.sh: ruff check failed (ruff check --fix . fixes some)" >&2; exit 1; }
+          .venv/bin/ruff format --check . || { echo "run.sh: not formatted (run: .venv/bin/ruff format .)" >&2; exit 1; }
+          exec .venv/bin/python -m pytest "$@" ;;
   bench)  setup test; exec .venv/bin/pileon bench "$@" ;;
   app)    setup test; exec .venv/bin/pileon app "$@" ;;
   pileon) setup test; exec .venv/bin/pileon "$@" ;;

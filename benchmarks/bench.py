@@ -75,8 +75,10 @@ def _compare(ctx: Any, tools: list[str], mode: str, n: int, seed: int, p: float,
             say(f"  WARNING: {row['tool']} activated {row['activated']} users, pileon {ref['activated']}")
         row["pileon_speedup"] = ref["exposures_per_s"] / row["exposures_per_s"]
         end_to_end = (row["setup_s"] + row["run_s"]) / (ref["setup_s"] + ref["run_s"])
-        say(f"  pileon / {row['tool']}: {row['pileon_speedup']:,.0f}x exposures per second (run), "
-            f"{end_to_end:,.0f}x end to end")  # fmt: skip
+        say(
+            f"  pileon / {row['tool']}: {row['pileon_speedup']:,.0f}x exposures per second (run), "
+            f"{end_to_end:,.0f}x end to end"
+        )
     return rows
 
 
@@ -107,10 +109,17 @@ def _full_model(n: int, seed: int) -> dict[str, Any]:
     t2 = time.perf_counter()
     s = r.summary
     return {
-        "users": n, "case": "full model, 48 h #Buffy", "tool": "pileon", "setup_s": t1 - t0, "run_s": t2 - t1,
-        "exposures": s["exposures"], "exposures_per_s": s["exposures"] / (t2 - t1), "posts": s["total_posts"],
-        "activated": s["unique_participants"], "peak_rss_mb": _peak_rss_mb(),
-    }  # fmt: skip
+        "users": n,
+        "case": "full model, 48 h #Buffy",
+        "tool": "pileon",
+        "setup_s": t1 - t0,
+        "run_s": t2 - t1,
+        "exposures": s["exposures"],
+        "exposures_per_s": s["exposures"] / (t2 - t1),
+        "posts": s["total_posts"],
+        "activated": s["unique_participants"],
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def cascade_graph(n: int, seed: int, mode: str, p: float) -> tuple[Network, float, int]:
@@ -151,10 +160,17 @@ def _cascade(tool: str, mode: str, n: int, seed: int, p: float) -> dict[str, Any
     exposures = int(net.follower_counts()[active].sum())  # every activated user exposes all its followers
     case = f"cascade, kept edges p={p:g}" if mode == "flips" else f"cascade, all edges p={p:g}"
     return {
-        "users": n, "case": case, "tool": tool, "setup_s": t1 - t0, "run_s": t2 - t1,
-        "exposures": exposures, "exposures_per_s": exposures / (t2 - t1), "posts": len(active),
-        "activated": len(active), "peak_rss_mb": _peak_rss_mb(),
-    }  # fmt: skip
+        "users": n,
+        "case": case,
+        "tool": tool,
+        "setup_s": t1 - t0,
+        "run_s": t2 - t1,
+        "exposures": exposures,
+        "exposures_per_s": exposures / (t2 - t1),
+        "posts": len(active),
+        "activated": len(active),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.ndarray, float]:
@@ -169,7 +185,11 @@ def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.nda
     model = ep.IndependentCascadesModel(g, seed=model_seed)
     cfg = mc.Configuration()
     cfg.add_model_initial_configuration("Infected", [source])
-    for e in g.edges():  # NDlib falls back to its own probability where an edge has no threshold
+    # The probability goes on every edge. NDlib 6.0.1 (DiffusionModel.set_initial_status) keeps an
+    # edge-threshold table only if it covers every edge: a partial one is dropped whole, and
+    # IndependentCascadesModel then uses 1/out-degree of the spreader; with no table at all it
+    # sets its declared default, 0.1, on every edge.
+    for e in g.edges():
         cfg.add_edge_configuration("threshold", e, p)
     model.set_initial_status(cfg)
     t1 = time.perf_counter()
@@ -266,8 +286,7 @@ def sweep_benchmark(
     from pileon.experiments.sweeps.design import parse
     from pileon.experiments.sweeps.run import run_spec, sweep
 
-    exp = parse({"experiment": {"name": f"bench-{runs}", "replicates": runs, "seed": 1},
-                 "params": {"n_users": users}})  # fmt: skip
+    exp = parse({"experiment": {"name": f"bench-{runs}", "replicates": runs, "seed": 1}, "params": {"n_users": users}})
     Path(store).unlink(missing_ok=True)
     specs = exp.specs()
     _warm_up()
@@ -318,8 +337,12 @@ def sweep_benchmark(
         "rss_mb_last_tenth": round(float(late), 1),
         "rss_growth": round(float(late / early), 3),
     }
-    say(f"sweep of {runs:,} runs of {users:,} users on {workers} workers: {report.seconds:.1f} s "
-        f"({out['runs_per_s']} runs/s; {out['speedup_vs_serial']}x the in-process rate)")  # fmt: skip
-    say(f"memory (this process + workers): {early:.0f} MB in the second tenth of the sweep, {late:.0f} MB in "
-        f"the last tenth (x{out['rss_growth']})")  # fmt: skip
+    say(
+        f"sweep of {runs:,} runs of {users:,} users on {workers} workers: {report.seconds:.1f} s "
+        f"({out['runs_per_s']} runs/s; {out['speedup_vs_serial']}x the in-process rate)"
+    )
+    say(
+        f"memory (this process + workers): {early:.0f} MB in the second tenth of the sweep, {late:.0f} MB in "
+        f"the last tenth (x{out['rss_growth']})"
+    )
     return out

@@ -13,6 +13,9 @@ one minute, and each frame advances ``render_interval`` steps (15 by default).
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
@@ -21,9 +24,10 @@ from matplotlib.collections import LineCollection
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
-from pileon.model import OutrageModel
+from pileon.model import OutrageModel, Params
 from pileon.model.decisions import AMPLIFY, ATTACK, DEFEND
 from pileon.model.interventions import (
+    KINDS,
     CircuitBreaker,
     CounterSpeech,
     DownRank,
@@ -32,10 +36,16 @@ from pileon.model.interventions import (
     Suspension,
     VictimProtection,
 )
+from pileon.model.params import Spec, specs
 from pileon.model.scenarios import get as get_scenario
 
-COLORS = {"not reached": "#E4E4E4", "saw it": "#A8A8A8", "amplified": "#4C72B0", "attacked": "#C44E52",
-          "defended": "#55A868"}  # fmt: skip
+COLORS = {
+    "not reached": "#E4E4E4",
+    "saw it": "#A8A8A8",
+    "amplified": "#4C72B0",
+    "attacked": "#C44E52",
+    "defended": "#55A868",
+}
 SCENARIOS = ["buffy", "default", "rumour"]
 _BUFFY = get_scenario("buffy")  # the defaults of the sliders, as in the scenario and the interventions
 
@@ -91,11 +101,15 @@ class AppModel(OutrageModel):
             if on
         ]
         params = get_scenario(scenario_name).replace(
-            n_users=int(n_users), hostile_fraction=hostile_fraction,
-            supportive_fraction=min(supportive_fraction, 1.0 - hostile_fraction), amplify_prob=amplify_prob,
-            reply_prob=reply_prob, trend_threshold=trend_threshold, norm_learning=norm_learning,
+            n_users=int(n_users),
+            hostile_fraction=hostile_fraction,
+            supportive_fraction=min(supportive_fraction, 1.0 - hostile_fraction),
+            amplify_prob=amplify_prob,
+            reply_prob=reply_prob,
+            trend_threshold=trend_threshold,
+            norm_learning=norm_learning,
             outrage_effect=outrage_effect,
-        )  # fmt: skip
+        )
         super().__init__(params, seed=int(seed), interventions=interventions)
         self.scenario_name = scenario_name
         self.drawn, self.xy, self.edges = _sample_and_layout(self, int(draw_users))
@@ -180,23 +194,34 @@ def clock_text(model: AppModel) -> str:
     done = min(model.steps, model.n_steps)  # steps simulated so far
     posts = len(model.log)
     trend = f", trending since {model.clock.time(model.trend_step):%H:%M}" if model.trend_step is not None else ""
-    return (f"{model.clock.time(done):%a %d %b %H:%M} · {posts:,} posts · "
-            f"{model.attacks_received:,} attacks received by the target{trend}")  # fmt: skip
+    return (
+        f"{model.clock.time(done):%a %d %b %H:%M} · {posts:,} posts · "
+        f"{model.attacks_received:,} attacks received by the target{trend}"
+    )
 
 
-SHOWN = ("n_users", "hostile_fraction", "supportive_fraction", "amplify_prob", "reply_prob", "trend_threshold",
-         "norm_learning", "outrage_effect")  # fmt: skip
+SHOWN = (
+    "n_users",
+    "hostile_fraction",
+    "supportive_fraction",
+    "amplify_prob",
+    "reply_prob",
+    "trend_threshold",
+    "norm_learning",
+    "outrage_effect",
+)
 
 
 def settings_text(model: AppModel) -> str:
     """The run's settings in one line (Mesa's sliders do not show their values)."""
     p = model.params
-    values = " · ".join(f"{k} {getattr(p, k):,}" if isinstance(getattr(p, k), int) else f"{k} {getattr(p, k):g}"
-                        for k in SHOWN)  # fmt: skip
+    values = " · ".join(
+        f"{k} {getattr(p, k):,}" if isinstance(getattr(p, k), int) else f"{k} {getattr(p, k):g}" for k in SHOWN
+    )
     ivs = ", ".join(
         f"{iv.kind} ({', '.join(f'{k} {v:g}' for k, v in iv.settings().items() if k != 'kind' and isinstance(v, int | float))})"
         for iv in model.interventions
-    )  # fmt: skip
+    )
     return f"{model.scenario_name} scenario, seed {model.seed} · {values} · interventions: {ivs or 'none'}"
 
 
@@ -213,8 +238,15 @@ def NetworkView(model: AppModel):  # noqa: N802  (Solara components are named li
     ax.scatter(free[:, 0], free[:, 1], s=4, color="#F2F2F2", linewidths=0, zorder=0)
     for c in range(len(names)):
         pts = model.xy[state == c]
-        ax.scatter(pts[:, 0], pts[:, 1], s=9 if c < 2 else 22, color=COLORS[names[c]], label=names[c],
-                   zorder=1 + c, linewidths=0)  # fmt: skip
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            s=9 if c < 2 else 22,
+            color=COLORS[names[c]],
+            label=names[c],
+            zorder=1 + c,
+            linewidths=0,
+        )
     ax.scatter(*model.xy[0], s=260, marker="*", color="black", zorder=10, label="target")
     ax.set_axis_off()
     ax.legend(loc="lower left", fontsize=8, frameon=False, ncol=3)
@@ -236,8 +268,11 @@ def TimelineView(model: AppModel):  # noqa: N802
     bins = np.arange(0, t + 10, 10)
     fig, ax = plt.subplots(figsize=(7.2, 3.2), layout="constrained")
     hours = model.clock.hours(bins[:-1])
-    for action, name, label in ((AMPLIFY, "amplified", "amplify"), (ATTACK, "attacked", "attack"),
-                                (DEFEND, "defended", "defend")):  # fmt: skip
+    for action, name, label in (
+        (AMPLIFY, "amplified", "amplify"),
+        (ATTACK, "attacked", "attack"),
+        (DEFEND, "defended", "defend"),
+    ):
         per_bin = np.add.reduceat(model.counts[:t, action], bins[:-1][bins[:-1] < t])
         ax.plot(hours[: len(per_bin)], per_bin, color=COLORS[name], label=label, lw=1.6)
     for iv in model.interventions:
@@ -251,38 +286,46 @@ def TimelineView(model: AppModel):  # noqa: N802
     plt.close(fig)
 
 
-def _slider(label: str, value: float, lo: float, hi: float, step: float) -> Slider:
-    return Slider(label, value, lo, hi, step, dtype=float if isinstance(step, float) else int)
+LIVE_USERS = (2_000, 200_000)  # the page's own limits on n_users: above 200,000 a frame takes over a second
+SWITCHES = {  # intervention kind: (its setting on a slider, the switch's label)
+    "friction": ("cancel", "friction prompt"),
+    "circuit_breaker": ("reach_factor", "circuit breaker (trips at 5 shares an hour)"),
+    "downrank": ("visibility", "down-rank attacks"),
+    "protect": ("start", "target goes private"),
+    "suspend": ("delay", "suspend attackers"),
+    "counter_speech": ("start", "counter-speech campaign"),
+    "removal": ("delay", "remove attacks once shared"),
+}
 
 
-MODEL_PARAMS = {
+def slider(spec: Spec, value: float, label: str | None = None) -> Slider:
+    """A slider over a parameter's declared range, starting at ``value``.
+
+    An open upper bound becomes ten times ``value`` (or 1 for a value of 0), and ``n_users`` stays
+    within :data:`LIVE_USERS`. The step is a round tenth, hundredth, ... of about 1% of the span.
+    """
+    lo = 0.0 if spec.low is None else float(spec.low)
+    hi = float(spec.high) if spec.high is not None else lo + 10.0 * (abs(value) or 1.0)
+    if spec.name == "n_users":
+        lo, hi = max(lo, LIVE_USERS[0]), min(hi, LIVE_USERS[1])
+    step = 10.0 ** math.floor(math.log10((hi - lo) / 100))
+    if spec.kind is int:
+        return Slider(label or spec.name, int(value), int(lo), int(hi), max(1, int(step)), dtype=int)
+    return Slider(label or spec.name, float(value), lo, hi, step, dtype=float)
+
+
+_MODEL_SPECS = Params.specs()
+MODEL_PARAMS: dict[str, Any] = {
     "scenario_name": {"type": "Select", "value": "buffy", "values": SCENARIOS, "label": "scenario"},
     "seed": {"type": "InputText", "value": "1", "label": "seed"},
-    "n_users": _slider("n_users", 20_000, 2_000, 200_000, 2_000),
-    "hostile_fraction": _slider("hostile_fraction", _BUFFY.hostile_fraction, 0.0, 0.8, 0.05),
-    "supportive_fraction": _slider("supportive_fraction", _BUFFY.supportive_fraction, 0.0, 0.8, 0.05),
-    "amplify_prob": _slider("amplify_prob", _BUFFY.amplify_prob, 0.0, 0.3, 0.01),
-    "reply_prob": _slider("reply_prob", _BUFFY.reply_prob, 0.0, 0.3, 0.01),
-    "trend_threshold": _slider("trend_threshold", _BUFFY.trend_threshold, 0.0, 100.0, 1.0),
-    "norm_learning": _slider("norm_learning", _BUFFY.norm_learning, 0.0, 5.0, 0.25),
-    "outrage_effect": _slider("outrage_effect", _BUFFY.outrage_effect, 0.0, 1.0, 0.05),
-    "friction": {"type": "Checkbox", "value": False, "label": "friction prompt"},
-    "friction_cancel": _slider("friction: cancel", Friction.cancel, 0.0, 1.0, 0.01),
-    "circuit_breaker": {"type": "Checkbox", "value": False, "label": "circuit breaker (trips at 5 shares an hour)"},
-    "circuit_breaker_reach_factor": _slider(
-        "circuit breaker: reach_factor", CircuitBreaker.reach_factor, 0.0, 1.0, 0.05
-    ),
-    "downrank": {"type": "Checkbox", "value": False, "label": "down-rank attacks"},
-    "downrank_visibility": _slider("down-rank: visibility", DownRank.visibility, 0.0, 1.0, 0.05),
-    "protect": {"type": "Checkbox", "value": False, "label": "target goes private"},
-    "protect_start": _slider("go private: start (hours)", VictimProtection.start, 0.0, 24.0, 0.5),
-    "suspend": {"type": "Checkbox", "value": False, "label": "suspend attackers"},
-    "suspend_delay": _slider("suspension: delay (minutes)", Suspension.delay, 0.0, 600.0, 10.0),
-    "counter_speech": {"type": "Checkbox", "value": False, "label": "counter-speech campaign"},
-    "counter_speech_start": _slider("counter-speech: start (hours)", CounterSpeech.start, 0.0, 24.0, 0.5),
-    "removal": {"type": "Checkbox", "value": False, "label": "remove attacks once shared"},
-    "removal_delay": _slider("removal: delay (minutes)", Removal.delay, 0.0, 600.0, 10.0),
+    "n_users": slider(_MODEL_SPECS["n_users"], 20_000),
+    **{name: slider(_MODEL_SPECS[name], getattr(_BUFFY, name)) for name in SHOWN if name != "n_users"},
 }
+for _kind, (_setting, _label) in SWITCHES.items():
+    _spec = specs(KINDS[_kind])[_setting]
+    _unit = f" ({_spec.unit})" if _spec.unit else ""
+    MODEL_PARAMS[_kind] = {"type": "Checkbox", "value": False, "label": _label}
+    MODEL_PARAMS[f"{_kind}_{_setting}"] = slider(_spec, _spec.default, f"{_kind}: {_setting}{_unit}")
 
 
 def make_page(model: AppModel | None = None):

@@ -1,4 +1,5 @@
-"""Writing a run to disk with its provenance: timeline, event log, summary and figure."""
+"""Writing a run to disk with its provenance (timeline, event log, summary), and the one way a
+result's values are written as plain JSON (here and in a sweep's store) and read back."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import math
 import subprocess
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from pileon.model.results import RunResult
 
@@ -25,8 +28,8 @@ def git_commit() -> str | None:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
         if sha.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=5).stdout.strip()  # fmt: skip
+        status = ["git", "status", "--porcelain", "--untracked-files=no"]
+        dirty = subprocess.run(status, cwd=here, capture_output=True, text=True, timeout=5).stdout.strip()
         return sha.stdout.strip() + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -64,16 +67,48 @@ def write_run(result: RunResult, out: str | Path, extra: dict[str, Any] | None =
         **provenance(),
         **(extra or {}),
     }
-    paths["summary"].write_text(json.dumps(_jsonable(doc), indent=2) + "\n", encoding="utf-8")
+    paths["summary"].write_text(json.dumps(to_plain(doc), indent=2) + "\n", encoding="utf-8")
     return paths
 
 
-def _jsonable(x: Any) -> Any:
-    """NaN and infinities as null (JSON has neither), recursively."""
+def read_run_params(path: str | Path) -> dict[str, Any]:
+    """The flat parameters of a run from its ``summary.json`` (:func:`write_run`): with them and
+    the run's seed, the run is replayed exactly."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such run summary")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON: {e}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("params"), dict):
+        raise ValueError(f"{path}: expected a run summary with a 'params' table (pileon run writes one)")
+    return from_plain(doc["params"])
+
+
+_INFINITIES = {"inf": math.inf, "-inf": -math.inf}
+
+
+def to_plain(x: Any) -> Any:
+    """``x`` with only what JSON holds, recursively: numpy scalars and arrays as Python numbers and
+    lists, tuples as lists, infinities as the text ``"inf"``/``"-inf"`` (so a parameter such as
+    ``visibility_tail = inf`` survives the trip; :func:`from_plain` reads it back) and NaN, which
+    stands for a missing value, as null."""
     if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
+        return {k: to_plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple | np.ndarray):
+        return [to_plain(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
     if isinstance(x, float) and not math.isfinite(x):
-        return None
+        return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
     return x
+
+
+def from_plain(x: Any) -> Any:
+    """The inverse of :func:`to_plain` for what it changed: ``"inf"``/``"-inf"`` as infinities."""
+    if isinstance(x, dict):
+        return {k: from_plain(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [from_plain(v) for v in x]
+    return _INFINITIES.get(x, x) if isinstance(x, str) else x

@@ -55,16 +55,31 @@ def run_timeline_figure(
     if result.trend_step is not None:
         for a in (ax, ax2):
             a.axvline(result.clock(result.trend_step), color="#8172B3", linestyle=":", linewidth=1.2)
-        ax.annotate("case trends", (result.clock(result.trend_step), 0.02), xycoords=("data", "axes fraction"),
-                    xytext=(3, 0), textcoords="offset points", color="#8172B3", fontsize=8)  # fmt: skip
+        ax.annotate(
+            "case trends",
+            (result.clock(result.trend_step), 0.02),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, 0),
+            textcoords="offset points",
+            color="#8172B3",
+            fontsize=8,
+        )
     for i, iv in enumerate(result.interventions):
         if iv["acted_at"] is None:
             continue
         t = result.clock(iv["acted_at"])
         for a in (ax, ax2):
             a.axvline(t, color="#2F4F4F", linestyle="-.", linewidth=1.0)
-        ax.annotate(INTERVENTION_LABELS.get(iv["kind"], iv["kind"]), (t, 0.97 - 0.07 * i), xycoords=("data", "axes fraction"),
-                    xytext=(3, 0), textcoords="offset points", color="#2F4F4F", fontsize=8, va="top")  # fmt: skip
+        ax.annotate(
+            INTERVENTION_LABELS.get(iv["kind"], iv["kind"]),
+            (t, 0.97 - 0.07 * i),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, 0),
+            textcoords="offset points",
+            color="#2F4F4F",
+            fontsize=8,
+            va="top",
+        )
     if anchors:
         _mark_anchors(ax, ax2, result, anchors)
     ax.set_title(title or f"pileon run: {result.summary['total_posts']:,} posts, seed {result.seed}")
@@ -82,20 +97,39 @@ def _mark_anchors(ax: plt.Axes, ax2: plt.Axes, result: RunResult, anchors: dict[
         a = anchors["seed_post_clock_time"]
         for axis in (ax, ax2):
             axis.axvspan(at(a.low), at(a.high), **grey)
-        ax2.annotate("seed post\n(observed window)", (at(a.low), 0.95), xycoords=("data", "axes fraction"),
-                     va="top", fontsize=8, color="#555555")  # fmt: skip
+        ax2.annotate(
+            "seed post\n(observed window)",
+            (at(a.low), 0.95),
+            xycoords=("data", "axes fraction"),
+            va="top",
+            fontsize=8,
+            color="#555555",
+        )
     if "hostile_wave_onset_clock_time" in anchors:
         t = at(anchors["hostile_wave_onset_clock_time"].high)
         ax.axvline(t, color=PALETTE["attack"], linestyle="--", linewidth=1.2)
-        ax.annotate("hostile wave\n'since 11 a.m.'", (t, 0.8), xycoords=("data", "axes fraction"),
-                    xytext=(4, 0), textcoords="offset points", fontsize=8, color=PALETTE["attack"])  # fmt: skip
+        ax.annotate(
+            "hostile wave\n'since 11 a.m.'",
+            (t, 0.8),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color=PALETTE["attack"],
+        )
     if "interview_clock_time" in anchors and "posts_about_case_by_interview" in anchors:
         a = anchors["interview_clock_time"]
         need = float(anchors["posts_about_case_by_interview"].low)
         ax2.axvspan(at(a.low), at(a.high), color="#DD8452", alpha=0.15, linewidth=0)
         ax2.axhline(need, color="#DD8452", linestyle="--", linewidth=1.2)
-        ax2.annotate(f"'already {need:,.0f} tweets' (interview {a.low}-{a.high})", (at(a.low), need),
-                     xytext=(4, 4), textcoords="offset points", fontsize=8, color="#A0522D")  # fmt: skip
+        ax2.annotate(
+            f"'already {need:,.0f} tweets' (interview {a.low}-{a.high})",
+            (at(a.low), need),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=8,
+            color="#A0522D",
+        )
 
 
 def save(fig: plt.Figure, path: str | Path) -> Path:

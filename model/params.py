@@ -5,19 +5,30 @@ fields carry their unit, allowed range and help text in the field metadata. The 
 the CLI option (``n_users`` -> ``--n-users``), the config key, the UI slider and the column in
 result tables. ``Params`` groups the concerns and maps flat names to them, so that
 ``Params().replace(n_users=5000)`` and ``OutrageModel(n_users=5000)`` both work.
+
+Each field's declaration is read through :func:`specs` (its kind is its annotation, its range,
+unit and help the metadata of :func:`p`); :meth:`Spec.range_text` is the one way a range is
+written, and :func:`read_toml`/:func:`flatten` the one way a parameter file is read.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
+import tomllib
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
 def p(default: Any, lo: float | None, hi: float | None, unit: str, doc: str) -> Any:
-    """Declare a parameter field with its range ``[lo, hi]`` (None = unbounded), unit and help."""
+    """Declare a parameter field with its range ``[lo, hi]`` (None = unbounded), unit and help.
+
+    Its kind (bool, int or float) is the field's annotation (:func:`specs` reads it)."""
     return field(default=default, metadata={"range": (lo, hi), "unit": unit, "help": doc})
 
 
@@ -26,45 +37,95 @@ def choice(default: str, choices: tuple[str, ...], doc: str) -> Any:
     return field(default=default, metadata={"choices": choices, "unit": "", "help": doc})
 
 
+def number_text(x: float) -> str:
+    """A bound or value as a person writes it: ``0``, ``0.05``, ``50000000``, ``inf``."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One declared parameter, as the checks, the command line, the app and the docs read it.
+
+    ``kind`` is the field's annotated type (``bool``, ``int``, ``float`` or ``str`` for a choice);
+    ``low``/``high`` the allowed range (None: unbounded), ``choices`` the allowed names of a choice.
+    """
+
+    name: str
+    kind: type
+    default: Any
+    low: float | None
+    high: float | None
+    choices: tuple[str, ...] | None
+    unit: str
+    help: str
+
+    def range_text(self) -> str:
+        """What the parameter accepts, in one way everywhere: ``[0, 1]``, ``[3, inf]``,
+        ``true or false``, ``one of 'hostile', 'seed'``."""
+        if self.choices is not None:
+            return "one of " + ", ".join(map(repr, self.choices))
+        if self.kind is bool:
+            return "true or false"
+        lo = "-inf" if self.low is None else number_text(self.low)
+        hi = "inf" if self.high is None else number_text(self.high)
+        return f"[{lo}, {hi}]"
+
+    def check(self, value: Any) -> Any:
+        """``value`` as the parameter's kind; ``ValueError`` naming the field, the value and
+        what is allowed when it does not fit."""
+        if self.choices is not None:
+            if value not in self.choices:
+                raise ValueError(f"{self.name}={value!r}: expected {self.range_text()}")
+            return value
+        if self.kind is bool:
+            if not isinstance(value, bool | int) or value not in (0, 1):
+                raise ValueError(f"{self.name}={value!r}: expected true or false")
+            return bool(value)
+        whole = self.kind is int
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or math.isnan(value)
+            or (whole and float(value) != int(value))
+        ):
+            kind = "a whole number" if whole else "a number"
+            raise ValueError(f"{self.name}={value!r}: expected {kind} in {self.range_text()}")
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            raise ValueError(f"{self.name}={value!r} is out of range: expected {self.range_text()}")
+        return int(value) if whole else float(value)
+
+
+@functools.cache
+def specs(cls: type) -> dict[str, Spec]:
+    """The declared parameters of a dataclass of parameters (a concern, an intervention), by name.
+
+    Fields with ``init=False`` (an intervention's run-time state) are not parameters."""
+    hints = typing.get_type_hints(cls)
+    out = {}
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        m = f.metadata
+        lo, hi = m.get("range", (None, None))
+        kind = hints[f.name]
+        if kind not in (bool, int, float, str):
+            raise TypeError(f"{cls.__name__}.{f.name}: a parameter is a bool, int, float or str, not {kind}")
+        out[f.name] = Spec(f.name, kind, f.default, lo, hi, m.get("choices"), m["unit"], m["help"])
+    return out
+
+
 class _Checked:
-    """Range checks driven by the field metadata; cross-field rules go in ``_check``."""
+    """Range checks driven by the declarations (:func:`specs`); cross-field rules go in ``_check``."""
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            if not f.init:  # run-time state of an intervention, not a parameter
-                continue
-            value = getattr(self, f.name)
-            if "choices" in f.metadata:
-                if value not in f.metadata["choices"]:
-                    raise ValueError(
-                        f"{f.name}={value!r}: expected one of {', '.join(map(repr, f.metadata['choices']))}"
-                    )
-                continue
-            if f.type == "bool":
-                if not isinstance(value, bool | int) or value not in (0, 1):
-                    raise ValueError(f"{f.name}={value!r}: expected true or false")
-                object.__setattr__(self, f.name, bool(value))
-                continue
-            lo, hi = f.metadata["range"]
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or math.isnan(value)
-                or (f.type == "int" and float(value) != int(value))
-            ):
-                kind = "a whole number" if f.type == "int" else "a number"
-                raise ValueError(f"{f.name}={value!r}: expected {kind} in {_fmt_range(lo, hi)}")
-            if (lo is not None and value < lo) or (hi is not None and value > hi):
-                raise ValueError(f"{f.name}={value!r} is out of range: expected {_fmt_range(lo, hi)}")
-            object.__setattr__(self, f.name, int(value) if f.type == "int" else float(value))
+        for name, spec in specs(type(self)).items():
+            object.__setattr__(self, name, spec.check(getattr(self, name)))
         self._check()
 
     def _check(self) -> None:
         """Cross-field rules; override where a concern has them."""
-
-
-def _fmt_range(lo: float | None, hi: float | None) -> str:
-    return f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
 
 
 @dataclass(frozen=True)
@@ -192,6 +253,7 @@ _GROUP = {
     TimeParams: "time",
 }
 
+_GROUPS = tuple(_GROUP.values())
 _OWNER = {f.name: _GROUP[c] for c in CONCERNS for f in dataclasses.fields(c)}
 assert len(_OWNER) == sum(len(dataclasses.fields(c)) for c in CONCERNS), "parameter names must be unique"
 
@@ -207,9 +269,9 @@ class Params:
     time: TimeParams = field(default_factory=TimeParams)
 
     @classmethod
-    def names(cls) -> dict[str, dataclasses.Field]:
-        """Every flat parameter name with its field (metadata: range, unit, help)."""
-        return {f.name: f for c in CONCERNS for f in dataclasses.fields(c)}
+    def specs(cls) -> dict[str, Spec]:
+        """Every flat parameter name with its declaration (kind, default, range, unit, help)."""
+        return {name: spec for c in CONCERNS for name, spec in specs(c).items()}
 
     @staticmethod
     def owner(name: str) -> str:
@@ -227,11 +289,6 @@ class Params:
             self, **{g: dataclasses.replace(getattr(self, g), **kw) for g, kw in grouped.items()}
         )
 
-    @classmethod
-    def from_flat(cls, values: dict[str, Any]) -> Params:
-        """Build from a flat mapping of parameter names (e.g. a config file's table)."""
-        return cls().replace(**values)
-
     def to_flat(self) -> dict[str, Any]:
         """Flat ``{name: value}`` of every parameter, in declaration order."""
         return {f.name: getattr(getattr(self, _GROUP[c]), f.name) for c in CONCERNS for f in dataclasses.fields(c)}
@@ -248,3 +305,54 @@ def unknown_name_message(name: str, known: Any, what: str = "parameter") -> str:
     close = difflib.get_close_matches(name, list(known), n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     return f"unknown {what} {name!r}{hint}"
+
+
+def flatten(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Flat parameter values from a table as a TOML file gives it (a parameter file, an experiment
+    file's ``[params]``): flat keys (``fatigue = 0.3``) and tables named after a concern
+    (``[decisions]`` then ``fatigue = 0.3``) may be mixed.
+
+    Raises:
+        ValueError: naming ``where`` and the key: an unknown name or table, a parameter inside the
+            table of another concern, or one parameter given twice (flat and in its table).
+    """
+    flat: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, Mapping):
+            if key not in _GROUPS:
+                raise ValueError(
+                    f"{where}: [{key}]: {unknown_name_message(key, _GROUPS, 'table')}; parameters are given flat "
+                    f"or in a table named after their concern ({', '.join(_GROUPS)})"
+                )
+            items = [(name, v, f"[{key}] ") for name, v in value.items()]
+        else:
+            items = [(key, value, "")]
+        for name, v, table_label in items:
+            if name not in _OWNER:
+                raise ValueError(f"{where}: {table_label}{unknown_name_message(name, _OWNER)}")
+            if table_label and table_label != f"[{_OWNER[name]}] ":
+                raise ValueError(f"{where}: {table_label}{name} is a parameter of [{_OWNER[name]}]")
+            if name in flat:
+                raise ValueError(
+                    f"{where}: {name} is given twice, as {given_as[name]} and as {table_label}{name}; give it once"
+                )
+            flat[name], given_as[name] = v, table_label + name
+    return flat
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Flat parameter values from a TOML parameter file (the rules of :func:`flatten`).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: not valid TOML, or a key :func:`flatten` refuses; the message names the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such parameter file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{path}: not valid TOML: {e}") from None
+    return flatten(data, str(path))

@@ -1,8 +1,10 @@
 """The interactive view: its model in Python, and the page in a real headless Chromium.
 
-The browser test needs Debian's chromium (``/usr/bin/chromium``; ``.ci/run`` installs it) and the
-``playwright`` package (a test dependency); it is skipped, saying why, where either is missing.
-It saves a screenshot to ``runs/test-artifacts/app.png``.
+The browser test drives Debian's chromium (``/usr/bin/chromium``) with the ``playwright`` package.
+solara and playwright are test dependencies (``./run.sh`` installs them): without them the tests
+fail. Chromium is a system package that ``.ci/run`` installs; where it is absent (a machine whose
+set-up could not install it) the browser test alone is skipped, saying so. It saves a screenshot
+to ``runs/test-artifacts/app.png``.
 """
 
 from __future__ import annotations
@@ -24,8 +26,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "runs" / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def test_app_model_draws_the_neighbourhood_and_newcomers():
@@ -62,14 +72,37 @@ def test_app_model_switches_build_interventions():
     assert "n_users 3,000" in text and "friction (start 0, revise 0.22, cancel 0.5" in text and "removal (" in text
 
 
+def test_the_sliders_read_the_declared_ranges_and_defaults():
+    from pileon.experiments.app import LIVE_USERS, MODEL_PARAMS, SWITCHES
+    from pileon.model import Params
+    from pileon.model.interventions import KINDS
+    from pileon.model.params import specs
+    from pileon.model.scenarios import buffy
+
+    declared = Params.specs()
+    for name in ("hostile_fraction", "amplify_prob", "reply_prob", "norm_learning", "outrage_effect"):
+        s, spec = MODEL_PARAMS[name], declared[name]
+        assert (s.min, s.max, s.value) == (spec.low, spec.high, getattr(buffy(), name)), name
+    assert (MODEL_PARAMS["trend_threshold"].min, MODEL_PARAMS["trend_threshold"].max) == (0, 150)  # open: 10 x 15
+    assert (MODEL_PARAMS["n_users"].min, MODEL_PARAMS["n_users"].max) == LIVE_USERS
+    for kind, (setting, _) in SWITCHES.items():
+        s, spec = MODEL_PARAMS[f"{kind}_{setting}"], specs(KINDS[kind])[setting]
+        assert s.value == spec.default and s.min == spec.low, kind
+        assert s.max == (spec.high if spec.high is not None else 10 * spec.default), kind
+
+
 @pytest.fixture(scope="module")
 def server():
-    pytest.importorskip("solara", reason="the app needs solara (pip install 'pileon[app]')")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "pileon.experiments.cli", "app", "--port", str(port)], cwd=ROOT,
-                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pileon.experiments.cli", "app", "--port", str(port)],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while True:
@@ -92,8 +125,9 @@ def server():
 
 
 def test_the_page_in_headless_chromium(server):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
-    if not Path(CHROMIUM).exists():
+    from playwright import sync_api
+
+    if not Path(CHROMIUM).exists():  # a system package, not a Python one: .ci/run installs it
         pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)")
     expect = sync_api.expect
     with sync_api.sync_playwright() as p:

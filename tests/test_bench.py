@@ -15,10 +15,31 @@ def test_mesa_baselines_activate_exactly_the_users_pileon_activates(tool):
     assert theirs["activated"] == ours["activated"] and theirs["exposures"] == ours["exposures"]
 
 
-def test_ndlib_baseline_when_installed():
-    pytest.importorskip("ndlib")
+def test_ndlib_baseline_activates_the_same_users():
     ours = _cascade("pileon", "flips", 3000, 3, 0.1)
     assert _cascade("ndlib", "flips", 3000, 3, 0.1)["activated"] == ours["activated"]
+
+
+@pytest.mark.parametrize(
+    ("table", "b_activated"), [({("a", "b"): 0.0}, True), ({("a", "b"): 0.0, ("c", "d"): 0.0}, False)]
+)
+def test_ndlib_drops_a_partial_threshold_table(table, b_activated):
+    """What benchmarks/bench.py's comment says of NDlib 6.0.1: a threshold table that misses an edge
+    is dropped whole and 1/out-degree is used (here 1: b always activated); a full one is used."""
+    import ndlib.models.epidemics as ep
+    import ndlib.models.ModelConfig as mc  # noqa: N813
+    import networkx as nx
+
+    g = nx.DiGraph([("a", "b"), ("c", "d")])
+    model = ep.IndependentCascadesModel(g, seed=1)
+    cfg = mc.Configuration()
+    cfg.add_model_initial_configuration("Infected", ["a"])
+    for edge, p in table.items():
+        cfg.add_edge_configuration("threshold", edge, p)
+    model.set_initial_status(cfg)
+    model.iteration()
+    model.iteration()
+    assert (model.status["b"] != 0) is b_activated
 
 
 def test_benchmark_end_to_end_reports_every_measurement():

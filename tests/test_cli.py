@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 from pileon.experiments.cli import build_parser, main
+from pileon.experiments.observed.calibrate import PRIORS
+from pileon.experiments.output import read_run_params, to_plain
 from pileon.model import OutrageModel, Params
 from pileon.model.scenarios import buffy
 
@@ -46,14 +48,14 @@ def test_help_explains_every_parameter(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--help"])
     text = capsys.readouterr().out
-    for name in Params.names():
+    for name in Params.specs():
         assert "--" + name.replace("_", "-") in text
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--amplify-prob", "1.7"], "command line: amplify_prob=1.7 is out of range: expected [0.0, 1.0]"),
+        (["--amplify-prob", "1.7"], "command line: amplify_prob=1.7 is out of range: expected [0, 1]"),
         (["--scenario", "bufy"], "unknown scenario 'bufy' (did you mean buffy?)"),
         (["--edges", "/nonexistent/edges.csv"], "/nonexistent/edges.csv: no such edge-list file"),
     ],
@@ -67,20 +69,49 @@ def test_params_file_unknown_key_and_bad_value(tmp_path, capsys):
     f = tmp_path / "p.toml"
     f.write_text("n_users = 1000\n[decisions]\nfatigue = 0.3\nfatiuge = 0.4\n")
     assert main(["run", "--params", str(f), "--out", str(tmp_path / "x")]) == 2
-    assert f"{f}: unknown parameter 'fatiuge' (did you mean fatigue?)" in capsys.readouterr().err
+    assert f"{f}: [decisions] unknown parameter 'fatiuge' (did you mean fatigue?)" in capsys.readouterr().err
     f.write_text("reply_prob = 2.0\n")
     assert main(["run", "--params", str(f), "--out", str(tmp_path / "x")]) == 2
     assert "reply_prob=2.0 is out of range" in capsys.readouterr().err
 
 
-def test_edge_list_file_drives_the_run(tmp_path):
+def test_edge_list_file_drives_the_run_and_its_title(tmp_path, monkeypatch):
+    from pileon.experiments import plots
+
+    titles = []
+    draw = plots.run_timeline_figure
+    monkeypatch.setattr(plots, "run_timeline_figure", lambda *a, **kw: titles.append(kw["title"]) or draw(*a, **kw))
     edges = tmp_path / "edges.csv"
     edges.write_text("follower,followee\n" + "".join(f"u{i},hub\n" for i in range(30)))
     out = tmp_path / "run"
-    assert main(["run", "--scenario", "independent_cascade", "--edges", str(edges), "--amplify-prob", "1",
-                 "--horizon-hours", "0.2", "--out", str(out), "--no-plot", "--quiet"]) == 0  # fmt: skip
+    args = f"run --scenario independent_cascade --edges {edges} --amplify-prob 1 --horizon-hours 0.2 --quiet"
+    assert main([*args.split(), "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["params"]["n_users"] == 31 and summary["summary"]["total_posts"] == 31
+    assert titles == ["#independent_cascade: 31 posts (31 users, seed 7)"]  # the file's users, not the scenario's
+
+
+def test_a_runs_summary_replays_it(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", "--seed", "4", "--out", str(out), "--no-plot", "--quiet", *SMALL, "--fatigue", "0.3"]) == 0
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["params"]["visibility_tail"] == "inf"  # JSON has no infinity: written as text, read back as one
+    params = Params().replace(**read_run_params(out / "summary.json"))
+    assert params.visibility_tail == float("inf") and params.fatigue == 0.3 and params.n_users == 20000
+    assert to_plain(OutrageModel(params, seed=doc["seed"]).run().summary) == doc["summary"]
+    again = tmp_path / "again"  # the same through the command line: --params takes a summary.json
+    assert main(["run", "--params", str(out / "summary.json"), "--seed", "4", "--out", str(again), "--no-plot"]) == 0
+    assert json.loads((again / "summary.json").read_text())["summary"] == doc["summary"]
+
+
+def test_a_params_file_may_use_concern_tables_but_not_give_a_key_twice(tmp_path, capsys):
+    f = tmp_path / "p.toml"
+    f.write_text("n_users = 20000\nhorizon_hours = 2\n[decisions]\nfatigue = 0.3\n")
+    assert main(["run", "--params", str(f), "--out", str(tmp_path / "x"), "--no-plot", "--quiet"]) == 0
+    assert json.loads((tmp_path / "x" / "summary.json").read_text())["params"]["fatigue"] == 0.3
+    f.write_text("fatigue = 0.2\n[decisions]\nfatigue = 0.3\n")
+    assert main(["run", "--params", str(f), "--out", str(tmp_path / "x")]) == 2
+    assert f"{f}: fatigue is given twice, as fatigue and as [decisions] fatigue" in capsys.readouterr().err
 
 
 TREES = Path(__file__).parent / "data" / "twitter15_16_slice"
@@ -101,8 +132,7 @@ def test_calibrate_reports_values_with_intervals(tmp_path, capsys):
     args = ["calibrate", str(tree), "--points", "16", "--refine", "4", "--replicates", "1", "--workers", "1"]
     assert main([*args, "--out", str(out)]) == 0
     iv = pd.read_csv(out / "intervals.csv")
-    assert set(iv["parameter"]) == {"target_followers", "amplify_prob", "sessions_per_day", "activity_sd",
-                                    "visibility_halflife", "novelty_halflife"}  # fmt: skip
+    assert set(iv["parameter"]) == {p.name for p in PRIORS}
     assert ((iv["low"] <= iv["median"]) & (iv["median"] <= iv["high"])).all()
     assert ((iv["prior_low"] <= iv["fitted"]) & (iv["fitted"] <= iv["prior_high"])).all()
     assert "fitted to 1 cascade" in capsys.readouterr().out
@@ -116,8 +146,9 @@ def test_forecast_learns_a_prior_and_agrees_with_the_api(tmp_path, capsys):
     from pileon.experiments.observed.readers import read_twitter_folder
 
     out = tmp_path / "fc"
-    args = ["forecast", str(TREES / "twitter16"), "--learn-from", str(TREES / "twitter15"), "--points", "16",
-            "--replicates", "1", "--workers", "1", "--out", str(out)]  # fmt: skip
+    table_options = ["--points", "16", "--replicates", "1", "--workers", "1"]
+    args = ["forecast", str(TREES / "twitter16"), "--learn-from", str(TREES / "twitter15"), *table_options]
+    args += ["--out", str(out)]
     assert main(args) == 0
     assert "a prior learned from 3 cascade(s)" in capsys.readouterr().out
     rows = pd.read_csv(out / "forecast.csv", dtype={"cascade": str})
@@ -140,15 +171,15 @@ def test_forecast_learns_a_prior_and_agrees_with_the_api(tmp_path, capsys):
 
 def test_validate_and_bad_inputs(tmp_path, capsys):
     out = tmp_path / "val"
-    args = ["validate", str(TREES), "--out", str(out), "--limit", "1", "--points", "16", "--refine", "4",
-            "--replicates", "1", "--workers", "1"]  # fmt: skip
+    options = ["--limit", "1", "--points", "16", "--refine", "4", "--replicates", "1", "--workers", "1"]
+    args = ["validate", str(TREES), "--out", str(out), *options]
     assert main(args) == 0
     table = pd.read_csv(out / "validation.csv")
     for col in ("nrmse_scale", "nrmse_depth", "nrmse_breadth", "forecast_error", "forecast_error_hawkes"):
         assert col in table.columns
     assert not table["pooled"].any()  # one cascade: no other to learn a prior from
-    held_out = ["validate", str(TREES / "twitter16"), "--learn-from", str(TREES / "twitter15"), "--out",
-                str(tmp_path / "held"), *args[4:]]  # fmt: skip
+    held_out = ["validate", str(TREES / "twitter16"), "--learn-from", str(TREES / "twitter15")]
+    held_out += ["--out", str(tmp_path / "held"), *options]
     assert main(held_out) == 0
     assert pd.read_csv(tmp_path / "held" / "validation.csv")["pooled"].all()
     assert main(["validate", str(tmp_path / "nowhere"), "--out", str(out)]) == 2

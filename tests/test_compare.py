@@ -30,21 +30,22 @@ def test_nrmse_is_rmse_over_the_observed_maximum():
 
 
 def test_comparison_of_a_cascade_with_itself_is_perfect():
-    c = _cascade([0, 1, 4, 5, 7, 30], ["a", "b", "c", "a", "d", "e"], [-1, 0, 0, 1, 3, 0],
-                 ["seed_post", "attack", "defend", "attack", "amplify", "neutral"])  # fmt: skip
+    c = _cascade(
+        [0, 1, 4, 5, 7, 30],
+        ["a", "b", "c", "a", "d", "e"],
+        [-1, 0, 0, 1, 3, 0],
+        ["seed_post", "attack", "defend", "attack", "amplify", "neutral"],
+    )
     m = Comparison(c, [c, c, c]).metrics()
     assert m["nrmse_scale"] == m["nrmse_depth"] == m["nrmse_breadth"] == 0
     assert m["final_size_ratio"] == 1 and m["ks_time"] == 0 and m["peak_time_error"] == 0
     assert m["attack_share_observed"] == m["attack_share_simulated"] == pytest.approx(2 / 3)
 
 
-def test_band_and_counts_by_action():
+def test_band_of_the_simulated_curves():
     a = _cascade([0, 1, 2], ["a", "b", "c"], [-1, 0, 0])
     b = _cascade([0, 1, 2, 3, 4], ["a", "b", "c", "d", "e"], [-1, 0, 1, 2, 3])
     cmp = Comparison(a, [a, b, b], window=6, bin_minutes=3)
     band = cmp.band()
     depth = band[band.curve == "depth"]
     assert depth["median"].tolist() == [3, 4] and depth["low"].tolist()[0] < 3  # a: 1; b: 3 by minute 3
-    counts = cmp.counts_by_action()
-    obs = counts[counts.source == "observed"]
-    assert obs["amplify"].sum() == 2 and obs["seed_post"].sum() == 1

@@ -24,14 +24,15 @@ def test_forecast_of_the_rest_matches_simulations_of_the_fitted_process():
     f = hawkes.fit(times, parents, 60.0)
     predicted = f.final_size(times, horizon=240.0)
     # the same quantity by brute force: continue the fitted process from the observed hour
-    finals = [len(hawkes.simulate(f.kappa0, f.kappa, f.c, f.theta, 240.0, np.random.default_rng(s))[0])
-              for s in range(300)]  # fmt: skip
+    finals = [
+        len(hawkes.simulate(f.kappa0, f.kappa, f.c, f.theta, 240.0, np.random.default_rng(s))[0]) for s in range(300)
+    ]
     # simulate() starts from scratch, so compare the growth from 60 to 240 minutes instead
     grow_sim = np.mean(finals) - np.mean(
         [
             np.sum(hawkes.simulate(f.kappa0, f.kappa, f.c, f.theta, 60.0, np.random.default_rng(s))[0] <= 60)
             for s in range(300)
-        ]  # fmt: skip
+        ]
     )
     grow_pred = predicted - len(times)
     assert grow_pred == pytest.approx(grow_sim, rel=0.25)

@@ -47,8 +47,13 @@ def chain():
 def test_without_interventions_everyone_who_sees_attacks():
     _, r = run(chain())
     assert [(e[0], e[1], e[2]) for e in events(r)] == [
-        (0, 0, "seed_post"), (1, 1, "attack"), (1, 3, "attack"), (1, 4, "attack"), (2, 2, "attack"), (3, 5, "attack"),
-    ]  # fmt: skip
+        (0, 0, "seed_post"),
+        (1, 1, "attack"),
+        (1, 3, "attack"),
+        (1, 4, "attack"),
+        (2, 2, "attack"),
+        (3, 5, "attack"),
+    ]
     s = r.summary
     assert s["attacks_received"] == s["attacks_on_target"] == 5 and s["posts_cancelled"] == 0
 
@@ -147,8 +152,12 @@ def test_protection_after_k_attacks_and_blocked_shares():
 
 
 def test_protected_posts_are_shown_only_to_followers():
-    model = OutrageModel(independent_cascade(0.0).replace(**HOSTILE), seed=0, network=chain(),
-                         interventions=[VictimProtection(start=0.0)])  # fmt: skip
+    model = OutrageModel(
+        independent_cascade(0.0).replace(**HOSTILE),
+        seed=0,
+        network=chain(),
+        interventions=[VictimProtection(start=0.0)],
+    )
     model.step()
     iv = model.interventions[0]
     keep = iv.filter_items(model.view, 1, np.array([1, 2, 5, 3]), np.array([0, 0, 0, 0]))
@@ -285,8 +294,13 @@ def test_an_intervention_that_never_acts_leaves_the_run_unchanged():
     """Interventions draw from their own generators: doing nothing changes nothing."""
     params = dict(preset="buffy", seed=9, n_users=20_000, attack=False)  # no attacks: nothing to prompt or suspend
     base = OutrageModel(**params).run().summary
-    for ivs in ([Friction(false_positive_rate=0.0)], [Suspension(false_positive_rate=0.0)], [DownRank(visibility=0.0)],
-                [CircuitBreaker(threshold=10_000)], [Removal(what="hostile")]):  # fmt: skip
+    for ivs in (
+        [Friction(false_positive_rate=0.0)],
+        [Suspension(false_positive_rate=0.0)],
+        [DownRank(visibility=0.0)],
+        [CircuitBreaker(threshold=10_000)],
+        [Removal(what="hostile")],
+    ):
         s = OutrageModel(**params, interventions=ivs).run().summary
         assert s["total_posts"] == base["total_posts"] and s["exposures"] == base["exposures"], ivs
     # Friction with false positives on defences does act, and changes the run

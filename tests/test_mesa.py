@@ -11,13 +11,12 @@ from pileon.model import OutrageModel
 def test_batch_run_sweeps_a_parameter_and_collects_per_step_counts():
     rows = mesa.batch_run(
         OutrageModel,
-        {"preset": "buffy", "n_users": 5000, "target_followers": 100, "horizon_hours": 2.0,
-         "amplify_prob": [0.0, 0.5]},
+        {"preset": "buffy", "n_users": 5000, "target_followers": 100, "horizon_hours": 2.0, "amplify_prob": [0.0, 0.5]},
         rng=[1, 2],
         max_steps=1000,
         data_collection_period=1,
         display_progress=False,
-    )  # fmt: skip
+    )
     df = pd.DataFrame(rows)
     assert set(df["amplify_prob"]) == {0.0, 0.5} and set(df["seed"]) == {1, 2}
     assert df.groupby(["amplify_prob", "seed"]).size().eq(120).all()  # one row per one-minute step

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pileon.experiments.observed.readers import (
@@ -28,14 +29,17 @@ def _tree(tmp_path, lines):
 
 
 def test_twitter_tree_actions_parents_depths_and_quirks(tmp_path):
-    f = _tree(tmp_path, [
-        "['ROOT', 'ROOT', '0.0']->['a', '123', '0.0']",
-        "['a', '123', '0.0']->['b', '123', '2.5']",      # retweet of the source
-        "['b', '123', '2.5']->['c', '123', '4.0']",      # retweet of b's retweet: depth 2
-        "['a', '123', '0.0']->['d', '999', '-1.0']",     # a reply, negative delay -> 0
-        "['b', '123', '2.5']->['b', '123', '2.5']",      # self-loop: skipped
-        "['a', '123', '0.0']->['c', '123', '9.0']",      # c again: first appearance kept
-    ])  # fmt: skip
+    f = _tree(
+        tmp_path,
+        [
+            "['ROOT', 'ROOT', '0.0']->['a', '123', '0.0']",
+            "['a', '123', '0.0']->['b', '123', '2.5']",  # retweet of the source
+            "['b', '123', '2.5']->['c', '123', '4.0']",  # retweet of b's retweet: depth 2
+            "['a', '123', '0.0']->['d', '999', '-1.0']",  # a reply, negative delay -> 0
+            "['b', '123', '2.5']->['b', '123', '2.5']",  # self-loop: skipped
+            "['a', '123', '0.0']->['c', '123', '9.0']",  # c again: first appearance kept
+        ],
+    )
     c = read_twitter_tree(f, label="false")
     df = c.frame()
     assert df["user"].tolist() == ["a", "d", "b", "c"]
@@ -84,11 +88,34 @@ def test_rumoureval_stances_mapped_and_configurable():
     assert len(cs) == 3
     acts = np.concatenate([c.action for c in cs])
     assert set(acts) <= {"seed_post", "attack", "defend", "neutral"}
-    custom = read_rumoureval(DATA / "rumoureval2017_slice.csv",
-                             {"support": "amplify", "deny": "attack", "query": "attack", "comment": "neutral"})  # fmt: skip
+    custom = read_rumoureval(
+        DATA / "rumoureval2017_slice.csv",
+        {"support": "amplify", "deny": "attack", "query": "attack", "comment": "neutral"},
+    )
     assert (np.concatenate([c.action for c in custom]) == "amplify").sum() == (acts == "defend").sum()
-    for c in cs:  # the file's depth column agrees with the parent links
-        assert c.depth.max() >= 1
+    # the slice's depth column, post by post, is the depth the reader computed from the parent links
+    assert max(c.depth.max() for c in cs) >= 2  # replies to replies: links the check follows
+    table = pd.read_csv(DATA / "rumoureval2017_slice.csv", dtype={"thread_id": str, "post_id": str})
+    for c in cs:
+        rows = table[table["thread_id"] == c.name].set_index("post_id")
+        assert rows.loc[c.user.astype(str), "depth"].tolist() == c.depth.tolist()
+
+
+THREAD = "thread_id,post_id,parent_id,minutes,stance,depth\n1,1,,0,support,0\n1,2,1,3.5,deny,1\n"
+
+
+def test_rumoureval_depth_column_is_checked_against_the_parent_links(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text(THREAD + "1,3,2,4.0,deny,1\n")  # a reply to a reply is at depth 2, not 1
+    with pytest.raises(ValueError) as e:
+        read_rumoureval(f)
+    assert (
+        str(e.value)
+        == f"{f}, line 4: thread 1, post 3: depth 1 in the file, but 2 from the parent links (a reply to 2)"
+    )
+    f.write_text(THREAD + "1,3,2,4.0,deny,2\n1,4,9,5.0,deny,3\n1,5,4,6.0,deny,4\n")
+    (c,) = read_rumoureval(f)  # post 4's parent (9) is missing: it and post 5 below it are not checked
+    assert c.meta["unknown_parents"] == 1 and c.depth.tolist() == [0, 1, 2, 1, 2]
 
 
 def test_rumoureval_bad_stance_names_line(tmp_path):
@@ -110,8 +137,15 @@ def test_generic_csv_with_timestamps_and_parents(tmp_path):
         "id,reply_to,when,kind,who\n"
         "1,,2017-01-16T09:00:00,post,x\n2,1,2017-01-16T09:05:00,hostile,y\n3,2,2017-01-16T09:06:30,support,z\n"
     )
-    c = read_csv(f, time="when", post="id", parent="reply_to", action="kind", user="who",
-                 action_map={"post": "seed_post", "hostile": "attack", "support": "defend"})  # fmt: skip
+    c = read_csv(
+        f,
+        time="when",
+        post="id",
+        parent="reply_to",
+        action="kind",
+        user="who",
+        action_map={"post": "seed_post", "hostile": "attack", "support": "defend"},
+    )
     assert c.minutes.tolist() == [0.0, 5.0, 6.5]
     assert c.action.tolist() == ["seed_post", "attack", "defend"] and c.depth.tolist() == [0, 1, 2]
 

@@ -3,44 +3,63 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 
 import pytest
 
 from pileon.model import OutrageModel, Params
-from pileon.model.params import CONCERNS
+from pileon.model.interventions import KINDS
+from pileon.model.params import CONCERNS, flatten, read_toml, specs
 
 
 def _out_of_range_cases():
-    for concern in CONCERNS:
-        for f in dataclasses.fields(concern):
-            if f.type == "bool":
-                continue
-            lo, hi = f.metadata["range"]
-            if lo is not None:
-                yield f.name, lo - (1 if f.type == "int" else abs(lo) * 0.5 + 0.1), lo, hi
-            if hi is not None:
-                yield f.name, hi + (1 if f.type == "int" else abs(hi) * 0.5 + 0.1), lo, hi
+    for spec in Params.specs().values():
+        if spec.kind is bool:
+            continue
+        step = (lambda x: 1) if spec.kind is int else (lambda x: abs(x) * 0.5 + 0.1)
+        if spec.low is not None:
+            yield spec.name, spec.low - step(spec.low)
+        if spec.high is not None:
+            yield spec.name, spec.high + step(spec.high)
 
 
-@pytest.mark.parametrize(("name", "bad", "lo", "hi"), list(_out_of_range_cases()))
-def test_every_out_of_range_value_names_field_value_and_range(name, bad, lo, hi):
+@pytest.mark.parametrize(("name", "bad"), list(_out_of_range_cases()))
+def test_every_out_of_range_value_names_field_value_and_range(name, bad):
     with pytest.raises(ValueError) as e:
         Params().replace(**{name: bad})
-    msg = str(e.value)
-    assert name in msg
-    assert repr(bad) in msg or str(bad) in msg
-    assert str(lo if lo is not None else "-inf") in msg and str(hi if hi is not None else "inf") in msg
+    assert str(e.value) == f"{name}={bad!r} is out of range: expected {Params.specs()[name].range_text()}"
 
 
 def test_every_numeric_field_has_a_declared_range_and_help():
-    for name, f in Params.names().items():
-        assert f.metadata["help"], name
-        if f.type != "bool":
-            assert f.metadata["range"] != (None, None), name
+    for name, spec in Params.specs().items():
+        assert spec.help, name
+        if spec.kind is not bool:
+            assert (spec.low, spec.high) != (None, None), name
+
+
+def test_each_kind_is_the_annotation_of_its_field():
+    for cls in (*CONCERNS, *KINDS.values()):
+        hints = typing.get_type_hints(cls)
+        declared = specs(cls)
+        assert set(declared) == {f.name for f in dataclasses.fields(cls) if f.init}
+        for name, spec in declared.items():
+            assert spec.kind is hints[name], (cls.__name__, name)
+    assert Params.specs()["n_users"].kind is int and Params.specs()["decay"].kind is bool
+    assert specs(KINDS["removal"])["what"].kind is str
+
+
+def test_ranges_are_written_one_way():
+    s = Params.specs()
+    assert s["amplify_prob"].range_text() == "[0, 1]"
+    assert s["n_users"].range_text() == "[3, 50000000]"
+    assert s["visibility_tail"].range_text() == "[0.05, inf]"
+    assert s["max_follower_fraction"].range_text() == "[1e-06, 1]"
+    assert s["decay"].range_text() == "true or false"
+    assert specs(KINDS["removal"])["what"].range_text() == "one of 'hostile', 'seed'"
 
 
 def test_probability_of_1_7_is_rejected():
-    with pytest.raises(ValueError, match=r"amplify_prob=1\.7 is out of range: expected \[0\.0, 1\.0\]"):
+    with pytest.raises(ValueError, match=r"amplify_prob=1\.7 is out of range: expected \[0, 1\]"):
         Params().replace(amplify_prob=1.7)
 
 
@@ -74,6 +93,44 @@ def test_flat_names_round_trip_and_are_unique():
     p = Params().replace(n_users=1234, decay=False, fatigue=0.25)
     flat = p.to_flat()
     assert flat["n_users"] == 1234 and flat["decay"] is False and flat["fatigue"] == 0.25
-    assert Params.from_flat(flat) == p
+    assert Params().replace(**flat) == p
     assert p.n_users == p.network.n_users == 1234
     assert len(flat) == sum(len(dataclasses.fields(c)) for c in CONCERNS)
+
+
+def test_a_parameter_table_may_be_flat_or_by_concern():
+    table = {"n_users": 1000, "decisions": {"fatigue": 0.3, "max_actions": 2}, "exposure": {"visibility_tail": 2.0}}
+    assert flatten(table, "here") == {"n_users": 1000, "fatigue": 0.3, "max_actions": 2, "visibility_tail": 2.0}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            {"fatigue": 0.3, "decisions": {"fatigue": 0.4}},
+            "f.toml: fatigue is given twice, as fatigue and as [decisions] fatigue",
+        ),
+        ({"decisions": {"n_users": 10}}, "f.toml: [decisions] n_users is a parameter of [network]"),
+        (
+            {"decisions": {"fatiuge": 1}},
+            "f.toml: [decisions] unknown parameter 'fatiuge' (did you mean fatigue?)",
+        ),
+        ({"decision": {"fatigue": 1}}, "f.toml: [decision]: unknown table 'decision' (did you mean decisions?)"),
+        ({"virality": 3}, "f.toml: unknown parameter 'virality'"),
+    ],
+)
+def test_parameter_table_errors_name_the_file_and_key(table, message):
+    with pytest.raises(ValueError) as e:
+        flatten(table, "f.toml")
+    assert message in str(e.value)
+
+
+def test_a_parameter_file_is_read_with_the_same_rules(tmp_path):
+    f = tmp_path / "p.toml"
+    f.write_text("n_users = 1000\nvisibility_tail = inf\n[decisions]\nfatigue = 0.3\n")
+    assert read_toml(f) == {"n_users": 1000, "visibility_tail": float("inf"), "fatigue": 0.3}
+    f.write_text("n_users = \n")
+    with pytest.raises(ValueError, match=f"{f}: not valid TOML"):
+        read_toml(f)
+    with pytest.raises(FileNotFoundError, match="nope.toml: no such parameter file"):
+        read_toml(tmp_path / "nope.toml")

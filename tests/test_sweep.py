@@ -81,6 +81,17 @@ def test_design_expands_points_replicates_and_arms(tmp_path):
     assert experiment.load(write(tmp_path, SMALL.replace("seed = 11", "seed = 12"))).fingerprint != exp.fingerprint
 
 
+def test_params_may_be_given_by_concern_as_in_a_parameter_file(tmp_path):
+    flat = experiment.load(write(tmp_path, SMALL))
+    by_concern = SMALL.replace(
+        "n_users = 5000\nhorizon_hours = 12", "[params.network]\nn_users = 5000\n[params.time]\nhorizon_hours = 12"
+    )
+    assert by_concern != SMALL
+    exp = experiment.load(write(tmp_path, by_concern))
+    assert exp.fixed == flat.fixed == {"n_users": 5000, "horizon_hours": 12}
+    assert exp.fingerprint == flat.fingerprint
+
+
 @pytest.mark.parametrize("method", ["random", "lhs"])
 def test_sampled_designs_stay_in_their_bounds(tmp_path, method):
     text = f"""
@@ -108,8 +119,13 @@ max_actions = [1, 9]
         ("[experiment]\nreplicate = 3", "\\[experiment\\] unknown key 'replicate' \\(did you mean replicates\\?\\)"),
         ("[experiment]\nscenario = 'bufy'", "unknown scenario 'bufy'"),
         ("[experiment]\nreplicates = 0", "replicates=0: expected a whole number >= 1"),
-        ("[params]\nn_user = 10", "\\[params\\] unknown parameter 'n_user' \\(did you mean n_users\\?\\)"),
+        ("[params]\nn_user = 10", "\\[params\\]: unknown parameter 'n_user' \\(did you mean n_users\\?\\)"),
         ("[params]\nhostile_fraction = 1.7", "\\[params\\] hostile_fraction=1.7 is out of range"),
+        (
+            "[params]\nfatigue = 0.2\n[params.decisions]\nfatigue = 0.3",
+            "\\[params\\]: fatigue is given twice, as fatigue and as \\[decisions\\] fatigue",
+        ),
+        ("[params.decisions]\nn_users = 10", "\\[params\\]: \\[decisions\\] n_users is a parameter of \\[network\\]"),
         ("[vary]\nreply_prob = [0.1, 1.7]", "point 1.*reply_prob=1.7 is out of range"),
         ("[vary]\nmethod = 'lhs'\nreply_prob = [0.1, 0.2]", "\\[vary\\] samples: required for method 'lhs'"),
         ("[vary]\nmethod = 'sobl'\nreply_prob = [0.1, 0.2]", "method='sobl': expected one of grid, random"),
@@ -147,10 +163,12 @@ def test_the_store_has_one_tidy_row_per_run_with_provenance(small_store):
     with Store(small_store) as store:
         runs, tl = store.runs(), store.timelines()
     assert len(runs) == 30 and runs["run_id"].is_unique
-    for col in [*Params.names(), "seed", "arm", "point", "replicate", "pileon_version", "git_commit", "finished_at",
-                "attacks_received", "hostile_exposures", "benign_suppressed", "friction.cancel", "removal.delay"]:  # fmt: skip
+    expected = [*Params.specs(), "seed", "arm", "point", "replicate", "pileon_version", "git_commit", "finished_at"]
+    expected += ["attacks_received", "hostile_exposures", "benign_suppressed", "friction.cancel", "removal.delay"]
+    for col in expected:
         assert col in runs.columns, col
     assert runs["pileon_version"].notna().all()
+    assert np.isposinf(runs["visibility_tail"]).all()  # stored as the text inf, read back as infinity
     # timelines add up to the run's totals
     sums = tl.groupby("run_id")[["attack", "attacks_received"]].sum()
     np.testing.assert_array_equal(sums.loc[runs["run_id"], "attack"], runs["attacks_on_target"])

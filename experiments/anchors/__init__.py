@@ -101,43 +101,65 @@ def check_buffy(
     share = a["hostile_share_of_quoted_replies"]
     need = float(posts.low)
     rows = [
-        _row("seed_post_clock_time", _clock(measures["seed_post_clock_time"]),
-             f"{seed.low}-{seed.high}",
-             _h(seed.low) <= measures["seed_post_clock_time"] <= _h(seed.high)),
-        _row("hostile_wave_onset_clock_time", _clock(measures["hostile_wave_onset_clock_time"]),
-             f"by {onset.high} (hourly attacks at 10% of their peak)",
-             measures["hostile_wave_onset_clock_time"] <= _h(onset.high)),
-        _row("posts_about_case_by_interview",
-             f"{measures['posts_by_14h']:,.0f} by 14:00, {measures['posts_by_19h']:,.0f} by 19:00",
-             f">= {need:g} by the interview ({interview.low}-{interview.high})",
-             measures["posts_by_19h"] >= need),
-        _row("hostile_share_of_quoted_replies", round(float(measures["hostile_share"]), 3),
-             f"{share.low}-{share.high} (attacks / (attacks + defences))",
-             float(share.low) <= measures["hostile_share"] <= float(share.high)),
-    ]  # fmt: skip
+        _row(
+            "seed_post_clock_time",
+            _clock(measures["seed_post_clock_time"]),
+            f"{seed.low}-{seed.high}",
+            _h(seed.low) <= measures["seed_post_clock_time"] <= _h(seed.high),
+        ),
+        _row(
+            "hostile_wave_onset_clock_time",
+            _clock(measures["hostile_wave_onset_clock_time"]),
+            f"by {onset.high} (hourly attacks at 10% of their peak)",
+            measures["hostile_wave_onset_clock_time"] <= _h(onset.high),
+        ),
+        _row(
+            "posts_about_case_by_interview",
+            f"{measures['posts_by_14h']:,.0f} by 14:00, {measures['posts_by_19h']:,.0f} by 19:00",
+            f">= {need:g} by the interview ({interview.low}-{interview.high})",
+            measures["posts_by_19h"] >= need,
+        ),
+        _row(
+            "hostile_share_of_quoted_replies",
+            round(float(measures["hostile_share"]), 3),
+            f"{share.low}-{share.high} (attacks / (attacks + defences))",
+            float(share.low) <= measures["hostile_share"] <= float(share.high),
+        ),
+    ]
     if "private_clock_time" in measures:
-        rows.append(_row("victim_goes_private", _clock(measures["private_clock_time"]), "the same day (before 24:00)",
-                         measures["private_clock_time"] < 24.0))  # fmt: skip
+        rows.append(
+            _row(
+                "victim_goes_private",
+                _clock(measures["private_clock_time"]),
+                "the same day (before 24:00)",
+                measures["private_clock_time"] < 24.0,
+            )
+        )
     else:
         rows.append(_row("victim_goes_private", None, "not checked: run with --intervene protect", None))
     if "counter_hashtag_uses" in measures:
         threshold = float(trend_threshold)
-        rows.append(_row("counter_hashtag_trending", f"{measures['counter_hashtag_hourly_per_100k']:.0f} posts/hour per 100k",
-                         f">= trend_threshold ({threshold:g}): enough volume to trend on its own",
-                         measures["counter_hashtag_hourly_per_100k"] >= threshold))  # fmt: skip
+        rows.append(
+            _row(
+                "counter_hashtag_trending",
+                f"{measures['counter_hashtag_hourly_per_100k']:.0f} posts/hour per 100k",
+                f">= trend_threshold ({threshold:g}): enough volume to trend on its own",
+                measures["counter_hashtag_hourly_per_100k"] >= threshold,
+            )
+        )
         uses = a["counter_hashtag_uses"]
-        rows.append(_row("counter_hashtag_uses", f"{measures['counter_hashtag_uses']:,}", f">= {uses.low} campaign posts",
-                         measures["counter_hashtag_uses"] >= float(uses.low)))  # fmt: skip
+        rows.append(
+            _row(
+                "counter_hashtag_uses",
+                f"{measures['counter_hashtag_uses']:,}",
+                f">= {uses.low} campaign posts",
+                measures["counter_hashtag_uses"] >= float(uses.low),
+            )
+        )
     else:
         for name in ("counter_hashtag_trending", "counter_hashtag_uses"):
             rows.append(_row(name, None, "not checked: run with --intervene counter_speech", None))
     return rows
-
-
-def median_measures(results: list[RunResult]) -> dict[str, float]:
-    """Median of each #Buffy measure over replicate runs."""
-    all_m = [buffy_measures(r) for r in results]
-    return {k: float(np.median([m[k] for m in all_m])) for k in all_m[0]}
 
 
 def _row(quantity: str, value: Any, expected: str, ok: bool | None) -> dict[str, Any]:

@@ -32,8 +32,21 @@ def cmd_app(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port={args.port}: expected 0-65535")
     print(f"pileon app: serving on http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    cmd = [sys.executable, "-m", "solara", "run", "pileon.experiments.app", "--host", args.host, "--port", str(args.port),
-           "--production", "--no-open", "--log-level", "warning"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "pileon.experiments.app",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-open",
+        "--log-level",
+        "warning",
+    ]
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:

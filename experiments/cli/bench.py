@@ -25,12 +25,23 @@ def add_commands(sub: Any) -> None:
     bench.add_argument(
         "--sizes", default="100000,1000000", help="comma-separated user counts (default: 100000,1000000)"
     )
-    bench.add_argument("--baselines", default="ndlib,mesa,mesa-lean",
-                       help="comma-separated baselines: ndlib, mesa (Network space), mesa-lean, or none")  # fmt: skip
-    bench.add_argument("--baseline-max-users", type=int, default=100_000,
-                       help="skip baselines above this size (NDlib needs ~2 min and 8 GB at 10^6)")  # fmt: skip
-    bench.add_argument("--ic-p", type=float, default=0.052,
-                       help="edge-keeping probability of the fixed-coin-flip cascade (default 0.052)")  # fmt: skip
+    bench.add_argument(
+        "--baselines",
+        default="ndlib,mesa,mesa-lean",
+        help="comma-separated baselines: ndlib, mesa (Network space), mesa-lean, or none",
+    )
+    bench.add_argument(
+        "--baseline-max-users",
+        type=int,
+        default=100_000,
+        help="skip baselines above this size (NDlib needs ~2 min and 8 GB at 10^6)",
+    )
+    bench.add_argument(
+        "--ic-p",
+        type=float,
+        default=0.052,
+        help="edge-keeping probability of the fixed-coin-flip cascade (default 0.052)",
+    )
     bench.add_argument("--seed", type=int, default=1)
     bench.add_argument("--out", type=Path, default=None, help="also write the table here as CSV")
     bench.set_defaults(func=cmd_bench)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pileon.model import Params
-from pileon.model.params import unknown_name_message
+from pileon.model.params import read_toml
 from pileon.model.scenarios import get as get_scenario
+
+from .. import output
 
 
 class UsageError(Exception):
@@ -24,36 +25,24 @@ def progress_bar(desc: str, total: int, quiet: bool = False) -> Any:
 
 def add_param_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model parameters (named as in model/params.py)")
-    for name, f in Params.names().items():
-        lo, hi = f.metadata["range"]
-        unit = f" [{f.metadata['unit']}]" if f.metadata["unit"] else ""
-        rng = "" if f.type == "bool" else f"; range {lo}..{hi}"
-        help_ = f"{f.metadata['help']}{unit} (default {f.default}{rng})"
+    for name, spec in Params.specs().items():
+        unit = f" [{spec.unit}]" if spec.unit else ""
+        allowed = "" if spec.kind is bool else f"; range {spec.range_text()}"
+        help_ = f"{spec.help}{unit} (default {spec.default}{allowed})"
         flag = "--" + name.replace("_", "-")
-        if f.type == "bool":
+        if spec.kind is bool:
             group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_)
         else:
-            group.add_argument(flag, dest=name, type=int if f.type == "int" else float, default=None,
-                               metavar=f.type.upper(), help=help_)  # fmt: skip
+            kind = spec.kind.__name__
+            group.add_argument(flag, dest=name, type=spec.kind, default=None, metavar=kind.upper(), help=help_)
 
 
 def read_params_file(path: Path) -> dict[str, Any]:
-    """Flat parameter values from a TOML file; tables named after concerns are flattened."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such parameter file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise UsageError(f"{path}: not valid TOML: {e}") from None
-    flat: dict[str, Any] = {}
-    names = Params.names()
-    for key, value in data.items():
-        items = value.items() if isinstance(value, dict) else [(key, value)]
-        for k, v in items:
-            if k not in names:
-                raise UsageError(f"{path}: {unknown_name_message(k, names)}")
-            flat[k] = v
-    return flat
+    """Flat parameter values from a TOML parameter file (:func:`pileon.model.params.read_toml`), or
+    the parameters of a run from its ``summary.json`` (to replay it)."""
+    if path.suffix == ".json":
+        return output.read_run_params(path)
+    return read_toml(path)
 
 
 def resolve_params(args: argparse.Namespace) -> Params:
@@ -61,7 +50,7 @@ def resolve_params(args: argparse.Namespace) -> Params:
     params = get_scenario(args.scenario)
     if args.params:
         params = replace_params(params, read_params_file(args.params), str(args.params))
-    given = {k: getattr(args, k) for k in Params.names() if getattr(args, k, None) is not None}
+    given = {k: getattr(args, k) for k in Params.specs() if getattr(args, k, None) is not None}
     return replace_params(params, given, "command line") if given else params
 
 
@@ -70,8 +59,3 @@ def replace_params(params: Params, values: dict[str, Any], where: str) -> Params
         return params.replace(**values)
     except ValueError as e:
         raise UsageError(f"{where}: {e}") from None
-
-
-def range_text(r: tuple[Any, Any]) -> str:
-    lo, hi = r
-    return f"[{'-inf' if lo is None else lo:g}, {'inf' if hi is None else f'{hi:g}'}]" if lo is not None else "any"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from pileon.model import OutrageModel
-from pileon.model.network import Network
 from pileon.model.scenarios import SCENARIOS
 from pileon.model.scenarios import get as get_scenario
 
@@ -32,7 +30,12 @@ def add_commands(sub: Any) -> None:
     )
     _add_observed_options(cmp, "compared", "runs/compare")
     cmp.add_argument("--scenario", default="rumour", help=f"parameter preset: {', '.join(SCENARIOS)} (default: rumour)")
-    cmp.add_argument("--params", type=Path, metavar="FILE", help="TOML file of parameter values (flat keys)")
+    cmp.add_argument(
+        "--params",
+        type=Path,
+        metavar="FILE",
+        help="TOML file of parameter values (flat or in [concern] tables), or a run's summary.json to replay",
+    )
     cmp.add_argument("--replicates", type=int, default=20, help="simulated runs (default: 20)")
     cmp.set_defaults(func=cmd_compare)
 
@@ -59,9 +62,13 @@ def add_commands(sub: Any) -> None:
         "and, as the file has them, the posts by the horizon and the errors) and OUT/forecast.png.",
     )
     _add_observed_options(fc, "", "runs/forecast", window=False)
-    fc.add_argument("--learn-from", type=Path, metavar="PATH",
-                    help="cascades followed to 72 hours to learn the prior from (any format compare reads; "
-                         "default: none, every table point weighs the same)")  # fmt: skip
+    fc.add_argument(
+        "--learn-from",
+        type=Path,
+        metavar="PATH",
+        help="cascades followed to 72 hours to learn the prior from (any format compare reads; "
+        "default: none, every table point weighs the same)",
+    )
     fc.add_argument("--observe", type=float, default=60.0, help="minutes seen before forecasting (default: 60)")
     _add_table_options(fc, points=FORECAST_POINTS)
     fc.set_defaults(func=cmd_forecast)
@@ -78,9 +85,13 @@ def add_commands(sub: Any) -> None:
     val.add_argument("folder", type=Path, help="a Twitter15/16 folder (tree/ and label.txt, or folders of them)")
     val.add_argument("--out", type=Path, required=True, help="output folder")
     val.add_argument("--limit", type=int, default=None, help="at most this many cascades (in file order)")
-    val.add_argument("--learn-from", type=Path, metavar="FOLDER",
-                     help="learn the forecasts' population prior from the trees of FOLDER (held out) instead of "
-                          "from the other cascades of FOLDER (leave one out, the default)")  # fmt: skip
+    val.add_argument(
+        "--learn-from",
+        type=Path,
+        metavar="FOLDER",
+        help="learn the forecasts' population prior from the trees of FOLDER (held out) instead of "
+        "from the other cascades of FOLDER (leave one out, the default)",
+    )
     _add_table_options(val, refine="refinement points per cascade", points=FORECAST_POINTS)
     val.add_argument("--no-figures", action="store_true", help="skip the per-cascade and aggregate figures")
     val.set_defaults(func=cmd_validate)
@@ -88,8 +99,11 @@ def add_commands(sub: Any) -> None:
 
 def _add_observed_options(parser: argparse.ArgumentParser, verb: str, out: str, window: bool = True) -> None:
     """The input and output options ``compare``, ``calibrate`` and ``forecast`` share."""
-    parser.add_argument("observed", type=Path, help="observed cascades: a Twitter15/16 folder or tree file, "
-                        "a RumourEval CSV, a PHEME file or a CSV")  # fmt: skip
+    parser.add_argument(
+        "observed",
+        type=Path,
+        help="observed cascades: a Twitter15/16 folder or tree file, a RumourEval CSV, a PHEME file or a CSV",
+    )
     parser.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: guessed)")
     if window:
         parser.add_argument("--window", type=float, default=150.0, help=f"minutes {verb} (default: 150)")
@@ -100,8 +114,9 @@ def _add_observed_options(parser: argparse.ArgumentParser, verb: str, out: str, 
 
 def _add_table_options(parser: argparse.ArgumentParser, refine: str | None = None, points: int = 512) -> None:
     """The reference table's options (``calibrate``, ``forecast``, ``validate``)."""
-    parser.add_argument("--points", type=int, default=points, help="points of the reference table, a Sobol design "
-                        f"(default: {points})")  # fmt: skip
+    parser.add_argument(
+        "--points", type=int, default=points, help=f"points of the reference table, a Sobol design (default: {points})"
+    )
     if refine:
         parser.add_argument("--refine", type=int, default=128, help=f"{refine} (default: 128)")
     parser.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
@@ -121,54 +136,57 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """``pileon compare``."""
     from .. import plots
     from ..observed import figures
-    from ..observed.curves import Comparison
-    from ..observed.readers import Cascade
+    from ..observed.compare import compare, comparison_table
 
     cascades = _load(args.observed, args.format, args.limit)
     params = get_scenario(args.scenario)
     if args.params:
         params = replace_params(params, read_params_file(args.params), str(args.params))
-    params = params.replace(horizon_hours=args.window / 60.0)
-    network = Network.generate(params.network, np.random.default_rng(args.seed))
+    if args.replicates < 1:
+        raise UsageError(f"--replicates={args.replicates}: expected at least 1")
     bar = progress_bar("simulating", args.replicates)
-    sims = []
-    for i in range(args.replicates):
-        sims.append(Cascade.from_result(OutrageModel(params, seed=args.seed * 1000 + i, network=network).run()))
-        bar.update()
+    comparisons = compare(cascades, params, args.replicates, args.window, args.seed, progress=_updates(bar))
     bar.close()
     args.out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for c in cascades:
-        cmp = Comparison(c, sims, window=args.window)
-        rows.append({"cascade": c.name, "posts": len(c), **cmp.metrics()})
-        plots.save(figures.comparison_figure(cmp), args.out / f"{c.name}.png")
-    table = pd.DataFrame(rows)
+    for cmp in comparisons:
+        plots.save(figures.comparison_figure(cmp), args.out / f"{cmp.observed.name}.png")
+    table = comparison_table(comparisons)
     table.to_csv(args.out / "comparison.csv", index=False)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.round(3).to_string(index=False))
-    print(f"wrote {args.out / 'comparison.csv'} and {len(rows)} figure(s) in {args.out}")
+    print(f"wrote {args.out / 'comparison.csv'} and {len(comparisons)} figure(s) in {args.out}")
     return 0
+
+
+def _updates(bar: Any) -> Callable[..., None]:
+    """A progress callback (``done`` or ``done, total``) that moves ``bar`` to ``done``."""
+    return lambda done, *_: bar.update(done - bar.n)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``pileon calibrate``."""
     from .. import plots
     from ..observed import figures
-    from ..observed.calibrate import ReferenceTable, Simulator, calibrate
+    from ..observed.calibrate import Simulator, calibrate
 
     cascades = _load(args.observed, args.format, args.limit)
     if not 0 < args.accept <= 1:
         raise UsageError(f"--accept={args.accept}: expected a share in (0, 1]")
     sim = Simulator(graph_seed=args.seed)
-    bar = progress_bar("reference table", args.points)
-    table = ReferenceTable.build(sim, points=args.points, replicates=args.replicates, window=args.window,
-                                 seed=args.seed, workers=args.workers,
-                                 progress=lambda done, total: bar.update(done - bar.n))  # fmt: skip
-    bar.close()
+    table = _table(args, sim, window=args.window)
     bar = progress_bar("refining", args.refine)
-    cal = calibrate(cascades, sim, table=table, refine=args.refine, replicates=args.replicates, accept=args.accept,
-                    window=args.window, workers=args.workers, seed=args.seed,
-                    progress=lambda done, total: bar.update(done - bar.n))  # fmt: skip
+    cal = calibrate(
+        cascades,
+        sim,
+        table=table,
+        refine=args.refine,
+        replicates=args.replicates,
+        accept=args.accept,
+        window=args.window,
+        workers=args.workers,
+        seed=args.seed,
+        progress=_updates(bar),
+    )
     bar.close()
     args.out.mkdir(parents=True, exist_ok=True)
     intervals, metrics = cal.intervals(), cal.metrics()
@@ -176,14 +194,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     cal.evaluations.to_csv(args.out / "evaluations.csv", index=False)
     metrics.to_csv(args.out / "metrics.csv", index=False)
     for cmp in cal.comparisons:
-        plots.save(
-            figures.comparison_figure(cmp, f"{cmp.observed.name}: calibrated"), args.out / f"{cmp.observed.name}.png"
-        )
+        name = cmp.observed.name
+        plots.save(figures.comparison_figure(cmp, f"{name}: calibrated"), args.out / f"{name}.png")
     print(f"fitted to {len(cascades)} cascade(s); values with the 5%-95% interval of the ABC posterior:")
     print(intervals[["parameter", "fitted", "median", "low", "high"]].to_string(index=False, float_format="%.4g"))
-    print(
-        metrics[["cascade", "nrmse_scale", "nrmse_depth", "nrmse_breadth"]].to_string(index=False, float_format="%.3f")
-    )
+    nrmse = metrics[["cascade", "nrmse_scale", "nrmse_depth", "nrmse_breadth"]]
+    print(nrmse.to_string(index=False, float_format="%.3f"))
     print(f"wrote intervals.csv, evaluations.csv, metrics.csv and figures in {args.out}")
     return 0
 
@@ -192,33 +208,46 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     """``pileon forecast``."""
     from .. import plots
     from ..observed import figures
-    from ..observed.calibrate import ReferenceTable, Simulator
-    from ..observed.forecast import HORIZON, PopulationPrior, count_times, forecast
+    from ..observed.calibrate import Simulator
+    from ..observed.forecast import HORIZON, PopulationPrior, count_times, forecast_table
 
     cascades = _load(args.observed, args.format, args.limit)
     training = _load(args.learn_from, "auto", None) if args.learn_from else []
     if not 0 < args.observe < HORIZON:
         raise UsageError(f"--observe={args.observe:g}: expected minutes in (0, {HORIZON:g})")
-    bar = progress_bar("reference table", args.points)
-    table = ReferenceTable.build(Simulator(graph_seed=args.seed), points=args.points, replicates=args.replicates,
-                                 seed=args.seed, workers=args.workers, count_times=count_times(args.observe),
-                                 progress=lambda done, total: bar.update(done - bar.n))  # fmt: skip
-    bar.close()
+    table = _table(args, Simulator(graph_seed=args.seed), count_times=count_times(args.observe))
     prior = PopulationPrior.learn(table, training, observe=args.observe) if training else None
-    rows = pd.DataFrame([{"cascade": c.name, **forecast(c, table, prior, observe=args.observe)} for c in cascades])
-    followed = [bool(np.any(c.minutes > args.observe)) for c in cascades]  # else nothing to score against
-    score = [k for k in rows.columns if k.startswith("forecast_") or k == "final_actual"]
-    rows.loc[~np.array(followed), score] = np.nan
+    rows = forecast_table(cascades, table, prior, observe=args.observe)
     args.out.mkdir(parents=True, exist_ok=True)
     rows.to_csv(args.out / "forecast.csv", index=False)
     plots.save(figures.forecast_figure(rows, args.observe), args.out / "forecast.png")
     how = f"a prior learned from {len(training)} cascade(s)" if prior else "no population prior (--learn-from)"
     print(f"forecast of the posts by 72 h from the first {args.observe:g} min, {how}:")
-    show = ["cascade", "observed_first_hour", "final_pileon", "final_pileon_low", "final_pileon_high", "final_hawkes",
-            "final_actual", "forecast_error", "forecast_error_hawkes"]  # fmt: skip
+    show = [
+        *("cascade", "observed_first_hour", "final_pileon", "final_pileon_low", "final_pileon_high"),
+        *("final_hawkes", "final_actual", "forecast_error", "forecast_error_hawkes"),
+    ]
     print(rows[show].to_string(index=False, float_format="%.3g"))
     print(f"wrote forecast.csv and forecast.png in {args.out}")
     return 0
+
+
+def _table(args: argparse.Namespace, simulator: Any, **options: Any) -> Any:
+    """The reference table the options ask for, with a progress bar."""
+    from ..observed.calibrate import ReferenceTable
+
+    bar = progress_bar("reference table", args.points)
+    table = ReferenceTable.build(
+        simulator,
+        points=args.points,
+        replicates=args.replicates,
+        seed=args.seed,
+        workers=args.workers,
+        progress=_updates(bar),
+        **options,
+    )
+    bar.close()
+    return table
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -239,9 +268,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if training == []:
         raise UsageError(f"{args.learn_from}: no cascades found")
     t0 = time.perf_counter()
-    result = run_validation(cascades, args.out, points=args.points, replicates=args.replicates, refine=args.refine,
-                            workers=args.workers, figures=not args.no_figures, progress=progress,
-                            training=training)  # fmt: skip
+    result = run_validation(
+        cascades,
+        args.out,
+        points=args.points,
+        replicates=args.replicates,
+        refine=args.refine,
+        workers=args.workers,
+        figures=not args.no_figures,
+        progress=progress,
+        training=training,
+    )
     for bar in bars.values():
         bar.close()
     summary = medians(result)

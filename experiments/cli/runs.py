@@ -10,10 +10,11 @@ from typing import Any
 
 from pileon.model import OutrageModel, Params
 from pileon.model.network import Network
+from pileon.model.params import specs
 from pileon.model.scenarios import SCENARIOS
 from pileon.model.scenarios import get as get_scenario
 
-from .common import UsageError, add_param_options, range_text, resolve_params
+from .common import UsageError, add_param_options, resolve_params
 
 
 def add_commands(sub: Any) -> None:
@@ -29,12 +30,27 @@ def add_commands(sub: Any) -> None:
     run.add_argument("--scenario", default="buffy", help=f"parameter preset: {', '.join(SCENARIOS)} (default: buffy)")
     run.add_argument("--seed", type=int, default=7, help="seed of the run's random generator (default: 7)")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: runs/SCENARIO-seedSEED)")
-    run.add_argument("--params", type=Path, metavar="FILE", help="TOML file of parameter values (flat keys)")
-    run.add_argument("--edges", type=Path, metavar="CSV", help="follower edge list (header follower,followee) "
-                     "to use instead of a generated network; n_users then follows the file")  # fmt: skip
-    run.add_argument("--intervene", action="append", default=[], metavar="KIND[:KEY=VALUE,...]",
-                     help="apply an intervention (repeatable), e.g. friction or removal:delay=30,what=seed; "
-                     "`pileon interventions` lists them")  # fmt: skip
+    run.add_argument(
+        "--params",
+        type=Path,
+        metavar="FILE",
+        help="TOML file of parameter values (flat or in [concern] tables), or a run's summary.json to replay",
+    )
+    run.add_argument(
+        "--edges",
+        type=Path,
+        metavar="CSV",
+        help="follower edge list (header follower,followee) "
+        "to use instead of a generated network; n_users then follows the file",
+    )
+    run.add_argument(
+        "--intervene",
+        action="append",
+        default=[],
+        metavar="KIND[:KEY=VALUE,...]",
+        help="apply an intervention (repeatable), e.g. friction or removal:delay=30,what=seed; "
+        "`pileon interventions` lists them",
+    )
     run.add_argument("--no-plot", action="store_true", help="skip the figure")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     add_param_options(run)
@@ -59,7 +75,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     network = Network.read_csv(args.edges) if args.edges else None
     out = args.out or Path("runs") / f"{args.scenario}-seed{args.seed}"
     say = (lambda *_: None) if args.quiet else print
-    say(f"pileon: {args.scenario} scenario, {network.n if network else params.n_users:,} users, seed {args.seed}")
+    n_users = network.n if network is not None else params.n_users  # an edge list brings its own users
+    say(f"pileon: {args.scenario} scenario, {n_users:,} users, seed {args.seed}")
     if network is None and params.n_users >= 500_000:
         say(f"  generating the follower graph ({params.n_users * params.mean_followers:,.0f} edges) ...")
     t0 = time.perf_counter()
@@ -84,19 +101,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         extra["anchors"] = anchor_rows
     paths = output.write_run(result, out, extra)
     if not args.no_plot:
-        fig = plots.run_timeline_figure(result, anchors.load_anchors() if args.scenario == "buffy" else None,
-                                    title=f"#{args.scenario}: {result.summary['total_posts']:,} posts "
-                                    f"({params.n_users:,} users, seed {args.seed})")  # fmt: skip
-        paths["figure"] = plots.save(fig, out / "timeline.png")
+        observed = anchors.load_anchors() if args.scenario == "buffy" else None
+        title = f"#{args.scenario}: {result.summary['total_posts']:,} posts ({n_users:,} users, seed {args.seed})"
+        paths["figure"] = plots.save(plots.run_timeline_figure(result, observed, title=title), out / "timeline.png")
     s = result.summary
     say(f"  built in {t_build:.1f} s, simulated {params.horizon_hours:g} h in {t_run:.1f} s")
-    say(f"  total_posts {s['total_posts']:,}  attacks_on_target {s['attacks_on_target']:,}  "
-        f"unique_attackers {s['unique_attackers']:,}  hostile_share {s['hostile_share']:.2f}")  # fmt: skip
-    say(f"  peak_attacks_per_hour {s['peak_attacks_per_hour']:,} at {s['peak_attacks_clock']}  "
-        f"5,000 posts at {s['clock_at_5000_posts']}  exposures {s['exposures']:,}")  # fmt: skip
+    say(
+        f"  total_posts {s['total_posts']:,}  attacks_on_target {s['attacks_on_target']:,}  "
+        f"unique_attackers {s['unique_attackers']:,}  hostile_share {s['hostile_share']:.2f}"
+    )
+    say(
+        f"  peak_attacks_per_hour {s['peak_attacks_per_hour']:,} at {s['peak_attacks_clock']}  "
+        f"5,000 posts at {s['clock_at_5000_posts']}  exposures {s['exposures']:,}"
+    )
     if interventions:
-        say(f"  attacks_received {s['attacks_received']:,}  hostile_exposures {s['hostile_exposures']:,}  "
-            f"benign_suppressed {s['benign_suppressed']:,}  wrongly_suspended {s['wrongly_suspended']:,}")  # fmt: skip
+        say(
+            f"  attacks_received {s['attacks_received']:,}  hostile_exposures {s['hostile_exposures']:,}  "
+            f"benign_suppressed {s['benign_suppressed']:,}  wrongly_suspended {s['wrongly_suspended']:,}"
+        )
         for iv in result.interventions:
             when = "never acted" if iv["acted_at"] is None else f"acted from {result.clock(iv['acted_at']):%H:%M}"
             counts = "  ".join(f"{k} {v:,}" for k, v in iv["report"].items())
@@ -132,26 +154,18 @@ def parse_intervention(spec: str) -> Any:
 
 def cmd_interventions(args: argparse.Namespace) -> int:
     """``pileon interventions``."""
-    import dataclasses
-
     from pileon.model.interventions import KINDS
 
     for kind, cls in KINDS.items():
         print(f"{kind}  ({cls.__name__}): {(cls.__doc__ or '').strip().splitlines()[0]}")
-        for f in dataclasses.fields(cls):
-            if not f.init:
-                continue
-            m = f.metadata
-            allowed = ", ".join(m["choices"]) if "choices" in m else range_text(m["range"])
-            print(f"    {f.name:20s} {f.default!s:>8} {m['unit']:>22s}  {allowed:14s} {m['help']}")
+        for name, spec in specs(cls).items():
+            print(f"    {name:20s} {spec.default!s:>8} {spec.unit:>22s}  {spec.range_text():14s} {spec.help}")
     return 0
 
 
 def cmd_params(args: argparse.Namespace) -> int:
     """``pileon params``."""
     values = get_scenario(args.scenario).to_flat()
-    for name, f in Params.names().items():
-        lo, hi = f.metadata["range"]
-        rng = "" if f.type == "bool" else f" in [{lo}, {hi}]"
-        print(f"{name:24s} {values[name]!s:>10}  {f.metadata['unit']:>22}{rng}  {f.metadata['help']}")
+    for name, spec in Params.specs().items():
+        print(f"{name:24s} {values[name]!s:>10}  {spec.unit:>22}  {spec.range_text():16s} {spec.help}")
     return 0

@@ -24,8 +24,12 @@ def add_commands(sub: Any) -> None:
     sw.add_argument(
         "--workers", type=int, default=None, help="local worker processes (default: all cores; 1: in process)"
     )
-    sw.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                    help="run on a Dask distributed cluster, e.g. tcp://127.0.0.1:8786")  # fmt: skip
+    sw.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask distributed cluster, e.g. tcp://127.0.0.1:8786",
+    )
     sw.add_argument("--fresh", action="store_true", help="delete the store first instead of resuming")
     sw.add_argument("--dry-run", action="store_true", help="check the file and print the design; run nothing")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -52,8 +56,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     specs = exp.specs()
     out = args.out or Path("runs") / f"{exp.name}.sqlite"
     arms = [a for g in exp.arms.values() for a, _ in g]
-    print(f"pileon sweep {exp.name}: {len(exp.points)} points x {exp.replicates} replicates x {len(arms)} arms "
-          f"= {len(specs):,} runs ({exp.scenario} scenario) -> {out}")  # fmt: skip
+    print(
+        f"pileon sweep {exp.name}: {len(exp.points)} points x {exp.replicates} replicates x {len(arms)} arms "
+        f"= {len(specs):,} runs ({exp.scenario} scenario) -> {out}"
+    )
     if args.dry_run:
         for a in arms:
             print(f"  arm {a}")
@@ -63,8 +69,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers={args.workers}: expected at least 1")
     try:
-        report = run.sweep(exp, out, workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
-                             progress=not args.quiet)  # fmt: skip
+        report = run.sweep(
+            exp, out, workers=args.workers, scheduler=args.scheduler, fresh=args.fresh, progress=not args.quiet
+        )
     except KeyboardInterrupt:
         print(f"pileon: interrupted; finished runs are saved in {out}: run the same command to resume", file=sys.stderr)
         return 130

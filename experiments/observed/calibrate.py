@@ -14,7 +14,6 @@ its point).
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,8 @@ from scipy.stats import qmc
 from pileon.model import Network, OutrageModel, Params
 from pileon.model.scenarios import rumour
 
+from ..parallel import parallel_map
+from ..seeds import RECHECK, REFINE, REPLICATE, derive_seed
 from .curves import BIN, CURVES, WINDOW, Comparison, curves
 from .readers import Cascade
 
@@ -41,10 +42,6 @@ class Prior:
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         """Map [0, 1] to the bounds, log-uniformly."""
         return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
-
-    def to_unit(self, x: np.ndarray) -> np.ndarray:
-        """The inverse of :meth:`from_unit`."""
-        return (np.log(x) - np.log(self.low)) / (np.log(self.high) - np.log(self.low))
 
 
 PRIORS = (
@@ -72,15 +69,24 @@ class Simulator:
             self._network = Network.generate(self.base.network, np.random.default_rng(self.graph_seed))
         return self._network
 
-    def run(self, values: dict[str, float], seeds: Sequence[int], horizon_minutes: float) -> list[Cascade]:
-        """One simulated cascade per seed, to ``horizon_minutes``."""
-        fields = Params.names()
-        values = {k: round(v) if fields[k].type == "int" else v for k, v in values.items()}
+    def run(
+        self,
+        values: dict[str, float],
+        seeds: Sequence[int],
+        horizon_minutes: float,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Cascade]:
+        """One simulated cascade per seed, to ``horizon_minutes`` (``progress``: called with the
+        number of runs done after each)."""
+        spec = Params.specs()
+        values = {k: round(v) if spec[k].kind is int else v for k, v in values.items()}
         params = self.base.replace(horizon_hours=horizon_minutes / 60.0, **values)
-        return [
-            Cascade.from_result(OutrageModel(params, seed=int(s), network=self.network).run(), f"sim-{s}")
-            for s in seeds
-        ]
+        out = []
+        for s in seeds:
+            out.append(Cascade.from_result(OutrageModel(params, seed=int(s), network=self.network).run(), f"sim-{s}"))
+            if progress is not None:
+                progress(len(out))
+        return out
 
 
 def median_curves(simulated: list[Cascade], window: float, bin_minutes: float) -> np.ndarray:
@@ -155,11 +161,15 @@ class ReferenceTable:
         with warnings.catch_warnings():  # Sobol balance is best at powers of 2; any count is valid
             warnings.simplefilter("ignore", UserWarning)
             unit = qmc.Sobol(len(priors), scramble=True, seed=np.random.default_rng(seed)).random(points)
-        task = _Task(simulator, [seed * 1000 + i for i in range(replicates)], window, bin_minutes, times)
-        values = [_values(priors, u) for u in unit]
-        out = _map(task, values, workers, progress, 0, points)
-        return cls(tuple(priors), unit, np.stack([c for c, _ in out]), window, bin_minutes, times,
-                   np.stack([n for _, n in out]))  # fmt: skip
+        task = _Task(simulator, replicate_seeds(seed, replicates), window, bin_minutes, times)
+        out = _map(task, [_values(priors, u) for u in unit], workers, progress, 0, points)
+        sim_curves, counts = np.stack([c for c, _ in out]), np.stack([n for _, n in out])
+        return cls(tuple(priors), unit, sim_curves, window, bin_minutes, times, counts)
+
+
+def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    """The seeds of a point's replicates (the same at every point), from the base ``seed``."""
+    return [derive_seed(seed, REPLICATE, i) for i in range(replicates)]
 
 
 def _values(priors: Sequence[Prior], u: np.ndarray) -> dict[str, float]:
@@ -194,14 +204,13 @@ class Calibration:
     def intervals(self) -> pd.DataFrame:
         """Per parameter: fitted value, posterior median, and 5%-95% interval."""
         post = self.posterior
-        return pd.DataFrame(
-            [
-                {"parameter": p.name, "fitted": self.best[p.name], "median": post[p.name].median(),
-                 "low": post[p.name].quantile(0.05), "high": post[p.name].quantile(0.95),
-                 "prior_low": p.low, "prior_high": p.high}
-                for p in self.priors
-            ]
-        )  # fmt: skip
+        rows = []
+        for p in self.priors:
+            values = post[p.name]
+            rows.append({"parameter": p.name, "fitted": self.best[p.name], "median": values.median()})
+            rows[-1] |= {"low": values.quantile(0.05), "high": values.quantile(0.95)}
+            rows[-1] |= {"prior_low": p.low, "prior_high": p.high}
+        return pd.DataFrame(rows)
 
     def metrics(self) -> pd.DataFrame:
         """Per observed cascade: NRMSE of each curve and the other comparison metrics."""
@@ -242,22 +251,23 @@ def calibrate(
     simulator = simulator or Simulator()
     total = (0 if table else samples) + refine
     if table is None:
-        table = ReferenceTable.build(simulator, priors, samples, replicates, window, bin_minutes, seed, workers,
-                                     progress)  # fmt: skip
+        table = ReferenceTable.build(
+            simulator, priors, samples, replicates, window, bin_minutes, seed, workers, progress
+        )
     elif window > table.window + 1e-9 or abs(bin_minutes - table.bin_minutes) > 1e-9:
-        raise ValueError(f"the reference table covers {table.window:g} min in {table.bin_minutes:g}-min bins; "
-                         f"cannot fit a {window:g}-min window in {bin_minutes:g}-min bins")  # fmt: skip
+        covers = f"the reference table covers {table.window:g} min in {table.bin_minutes:g}-min bins"
+        raise ValueError(f"{covers}; cannot fit a {window:g}-min window in {bin_minutes:g}-min bins")
     priors = table.priors
     obs = [curves(c, window, bin_minutes)[list(CURVES)].to_numpy(float) for c in observed]
     unit = table.unit
     dist = distances(obs, table.curves)
     rounds = np.ones(len(unit), int)
     if refine > 0:
-        rng = np.random.default_rng(seed + 1)
+        rng = np.random.default_rng(derive_seed(seed, REFINE))
         top = unit[np.argsort(dist)[: max(3, len(unit) // 16)]]
         centre, spread = top.mean(axis=0), np.maximum(top.std(axis=0), 0.02)
         more = np.clip(centre + spread * rng.standard_normal((refine, len(priors))), 0.0, 1.0)
-        task = _Task(simulator, [seed * 1000 + i for i in range(replicates)], window, bin_minutes)
+        task = _Task(simulator, replicate_seeds(seed, replicates), window, bin_minutes)
         values = [_values(priors, u) for u in more]
         more_curves = np.stack([c for c, _ in _map(task, values, workers, progress, total - refine, total)])
         unit = np.vstack((unit, more))
@@ -268,7 +278,7 @@ def calibrate(
     evaluations["distance"] = dist
     # The least distance among noisy estimates flatters its point: re-run the closest few with
     # more replicates and keep the one that stays closest.
-    final_seeds = [seed * 1000 + 500 + i for i in range(final_replicates)]
+    final_seeds = [derive_seed(seed, RECHECK, i) for i in range(final_replicates)]
     best, best_d, final = {}, np.inf, []
     for k in np.argsort(dist)[:recheck]:
         values = _values(priors, unit[k])
@@ -298,17 +308,8 @@ class _Task:
         return median_curves(sims, self.window, self.bin_minutes), counts.reshape(len(sims), len(self.count_times))
 
 
-_WORKER_TASK: _Task | None = None
-
-
-def _init_worker(task: _Task) -> None:
-    global _WORKER_TASK
-    _WORKER_TASK = task
-
-
-def _in_worker(values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    assert _WORKER_TASK is not None
-    return _WORKER_TASK(values)
+def _simulate_point(task: _Task, values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    return task(values)
 
 
 def _map(
@@ -320,18 +321,6 @@ def _map(
     total: int,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``task`` at every point, in order, on ``workers`` local processes."""
-    results: list[tuple[np.ndarray, np.ndarray]] = []
-    if workers <= 1:
-        for values in points:
-            results.append(task(values))
-            if progress:
-                progress(done + len(results), total)
-        return results
     task.simulator.network  # noqa: B018 - build the graph here once; workers receive it ready
-    chunk = max(1, len(points) // (8 * workers))
-    with mp.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=(task,)) as pool:
-        for r in pool.imap(_in_worker, points, chunksize=chunk):
-            results.append(r)
-            if progress:
-                progress(done + len(results), total)
-    return results
+    report = (lambda k: progress(done + k, total)) if progress else None
+    return list(parallel_map(_simulate_point, points, task, workers=workers, progress=report))

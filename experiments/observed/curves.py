@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .readers import CASCADE_ACTIONS, Cascade
+from .readers import Cascade
 
 CURVES = ("scale", "depth", "breadth")
 WINDOW = 150.0  # minutes; OASIS compares the first 150 minutes
@@ -97,20 +97,6 @@ class Comparison:
             attack_share_simulated=_median_or_none([_attack_share(c) for c in self.simulated]),
         )
         return out
-
-    def counts_by_action(self) -> pd.DataFrame:
-        """Posts per bin by action: observed and the simulated median (tidy)."""
-        edges = np.arange(0.0, self.window + self.bin_minutes / 2, self.bin_minutes)
-
-        def table(c: Cascade) -> pd.DataFrame:
-            inside = c.minutes <= self.window
-            idx = np.clip(np.searchsorted(edges, c.minutes[inside], side="right") - 1, 0, len(edges) - 2)
-            rows = {a: np.bincount(idx[c.action[inside] == a], minlength=len(edges) - 1) for a in CASCADE_ACTIONS}
-            return pd.DataFrame(rows, index=pd.Index(edges[1:], name="minutes"))
-
-        obs = table(self.observed)
-        sim = pd.concat([table(c) for c in self.simulated]).groupby("minutes").median()
-        return pd.concat({"observed": obs, "simulated": sim}, names=["source"]).reset_index()
 
 
 def _timing(c: Cascade, window: float, bin_minutes: float) -> dict[str, float]:

@@ -46,14 +46,20 @@ def validation_nrmse_figure(result: pd.DataFrame) -> plt.Figure:
     ax.text(2.45, 0.305, "OASIS ~0.30", color="#C44E52", fontsize=8, ha="right", va="bottom")
     ax.text(2.45, 0.205, "target 0.20", color="#55A868", fontsize=8, ha="right", va="bottom")
     med = long.groupby("curve")["NRMSE"].median()
-    ax.set_title("first 150 minutes, per cascade; medians: "
-                 + ", ".join(f"{k} {med[k]:.2f}" for k in ("scale", "depth", "breadth")))  # fmt: skip
+    ax.set_title(
+        "first 150 minutes, per cascade; medians: "
+        + ", ".join(f"{k} {med[k]:.2f}" for k in ("scale", "depth", "breadth"))
+    )
     return fig
 
 
 ERROR_CAP = 10.0  # relative errors above this are drawn at it
-FORECASTERS = {"forecast_error": "pileon", "forecast_error_unpooled": "pileon, no prior",
-               "forecast_error_hawkes": "Hawkes", "forecast_error_naive": "naive"}  # fmt: skip
+FORECASTERS = {
+    "forecast_error": "pileon",
+    "forecast_error_unpooled": "pileon, no prior",
+    "forecast_error_hawkes": "Hawkes",
+    "forecast_error_naive": "naive",
+}
 
 
 def validation_forecast_figure(result: pd.DataFrame) -> plt.Figure:
@@ -70,25 +76,33 @@ def validation_forecast_figure(result: pd.DataFrame) -> plt.Figure:
     med = result[cols].median()  # of the unclipped errors
     palette = ["#4C72B0", "#8172B3", "#DD8452", "#937860"][: len(cols)]
     sns.boxplot(data=long, x="model", y="relative error", color="#DDDDDD", showfliers=False, ax=ax)
-    sns.stripplot(data=long, x="model", y="relative error", hue="model", palette=palette, alpha=0.5, size=3,
-                  legend=False, ax=ax)  # fmt: skip
+    sns.stripplot(
+        data=long, x="model", y="relative error", hue="model", palette=palette, alpha=0.5, size=3, legend=False, ax=ax
+    )
     ax.set_yscale("log")
     ax.set_xlabel("")
     off = int((result[cols] > ERROR_CAP).to_numpy().sum())
-    ax.set_title("72 h size from the first hour, medians: "
-                 + ", ".join(f"{FORECASTERS[c]} {med[c]:.2f}" for c in cols)
-                 + (f"\n({off} errors above {ERROR_CAP:g} drawn at {ERROR_CAP:g})" if off else ""), fontsize=9)  # fmt: skip
+    ax.set_title(
+        "72 h size from the first hour, medians: "
+        + ", ".join(f"{FORECASTERS[c]} {med[c]:.2f}" for c in cols)
+        + (f"\n({off} errors above {ERROR_CAP:g} drawn at {ERROR_CAP:g})" if off else ""),
+        fontsize=9,
+    )
     both = shown.dropna(subset=["forecast_error", "forecast_error_hawkes"])
     ax2.scatter(both["forecast_error_hawkes"], both["forecast_error"], s=10, alpha=0.6, color="#4C72B0")
-    lim = [max(1e-3, both[["forecast_error", "forecast_error_hawkes"]].min().min()),
-           max(1.0, both[["forecast_error", "forecast_error_hawkes"]].max().max())]  # fmt: skip
+    lim = [
+        max(1e-3, both[["forecast_error", "forecast_error_hawkes"]].min().min()),
+        max(1.0, both[["forecast_error", "forecast_error_hawkes"]].max().max()),
+    ]
     ax2.plot(lim, lim, color="#999999", linestyle="--", linewidth=1)
     ax2.set_xscale("log")
     ax2.set_yscale("log")
     ax2.set_xlabel("Hawkes relative error")
     ax2.set_ylabel("pileon relative error")
-    ax2.set_title(f"per cascade: pileon better below the line ({(both.forecast_error < both.forecast_error_hawkes).mean():.0%})",
-                  fontsize=10)  # fmt: skip
+    ax2.set_title(
+        f"per cascade: pileon better below the line ({(both.forecast_error < both.forecast_error_hawkes).mean():.0%})",
+        fontsize=10,
+    )
     return fig
 
 
@@ -100,12 +114,26 @@ def forecast_figure(rows: pd.DataFrame, observe: float = 60.0) -> plt.Figure:
     rows = rows.sort_values("observed_first_hour").reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(max(6.0, 0.35 * len(rows) + 2), 4.5), layout="constrained")
     x = np.arange(len(rows))
-    ax.vlines(x, rows["final_pileon_low"], rows["final_pileon_high"], color="#4C72B0", linewidth=3, alpha=0.35,
-              label="pileon, 90% interval")  # fmt: skip
+    ax.vlines(
+        x,
+        rows["final_pileon_low"],
+        rows["final_pileon_high"],
+        color="#4C72B0",
+        linewidth=3,
+        alpha=0.35,
+        label="pileon, 90% interval",
+    )
     ax.scatter(x, rows["final_pileon"], color="#4C72B0", s=30, zorder=3, label="pileon")
     ax.scatter(x, rows["final_hawkes"], color="#DD8452", marker="D", s=22, zorder=3, label="Hawkes")
-    ax.scatter(x, rows["observed_first_hour"], color="#999999", marker="_", s=120, zorder=3,
-               label=f"seen in the first {observe:g} min")  # fmt: skip
+    ax.scatter(
+        x,
+        rows["observed_first_hour"],
+        color="#999999",
+        marker="_",
+        s=120,
+        zorder=3,
+        label=f"seen in the first {observe:g} min",
+    )
     if rows["final_actual"].notna().any():
         ax.scatter(x, rows["final_actual"], color="black", marker="x", s=30, zorder=4, label="actual")
     ax.set_yscale("log")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from . import hawkes
 from .calibrate import ReferenceTable, distances
@@ -33,8 +34,9 @@ POINTS = 2048  # a forecasting table's points: with 512, the median error over t
 # varied from 0.23 to 0.34 with the table's seed; with 2,048 it was 0.24 and 0.26 (docs/observed.md)
 
 
-def count_times(observe: float = OBSERVE, window: float = WINDOW, bin_minutes: float = BIN,
-                later: Sequence[float] = LATER) -> np.ndarray:  # fmt: skip
+def count_times(
+    observe: float = OBSERVE, window: float = WINDOW, bin_minutes: float = BIN, later: Sequence[float] = LATER
+) -> np.ndarray:
     """Where a reference table must count posts for :func:`forecast` and :class:`PopulationPrior`:
     the ends of the bins from ``observe`` to ``window``, and the ``later`` times."""
     return np.union1d(np.arange(observe, window + bin_minutes / 2, bin_minutes), later)
@@ -57,8 +59,14 @@ class PopulationPrior:
     accepted: tuple[tuple[str, np.ndarray], ...]
 
     @classmethod
-    def learn(cls, table: ReferenceTable, cascades: Sequence[Cascade], accept: int = ACCEPT,
-              observe: float = OBSERVE, later: Sequence[float] = LATER) -> PopulationPrior:  # fmt: skip
+    def learn(
+        cls,
+        table: ReferenceTable,
+        cascades: Sequence[Cascade],
+        accept: int = ACCEPT,
+        observe: float = OBSERVE,
+        later: Sequence[float] = LATER,
+    ) -> PopulationPrior:
         """Learn the prior from ``cascades`` (each must be followed to the last of ``later``)."""
         if accept < 1:
             raise ValueError(f"accept: expected at least 1 point per cascade, got {accept}")
@@ -166,3 +174,16 @@ def forecast(
         hawkes_kappa=fit.kappa,
     )
     return out
+
+
+def forecast_table(
+    cascades: Sequence[Cascade], table: ReferenceTable, prior: PopulationPrior | None = None, observe: float = OBSERVE
+) -> pd.DataFrame:
+    """:func:`forecast` for every cascade, one row each. A cascade whose data stop at ``observe``
+    minutes (nothing seen after the first hour) is forecast but not scored: its actual size and
+    errors are NaN, since the data hold nothing to score against."""
+    rows = pd.DataFrame([{"cascade": c.name, **forecast(c, table, prior, observe=observe)} for c in cascades])
+    followed = np.array([bool(np.any(c.minutes > observe)) for c in cascades])
+    scores = [k for k in rows.columns if k.startswith("forecast_") or k == "final_actual"]
+    rows.loc[~followed, scores] = np.nan
+    return rows

@@ -98,8 +98,13 @@ def fit(times: np.ndarray, parents: np.ndarray, observed_until: float) -> Hawkes
         kappa0 = n0 / max(cdf[0], 1e-12)
         kappa = n1 / max(np.sum(cdf[1:]), 1e-12) if n1 else 0.0
         log_phi = np.log(theta) + theta * np.log(c) - (1 + theta) * np.log(age + c)
-        ll = (n0 * np.log(max(kappa0, 1e-300)) + (n1 * np.log(kappa) if n1 else 0.0) + log_phi.sum()
-              - kappa0 * cdf[0] - kappa * np.sum(cdf[1:]))  # fmt: skip
+        ll = (
+            n0 * np.log(max(kappa0, 1e-300))
+            + (n1 * np.log(kappa) if n1 else 0.0)
+            + log_phi.sum()
+            - kappa0 * cdf[0]
+            - kappa * np.sum(cdf[1:])
+        )
         return -float(ll), kappa0, kappa
 
     best = None

@@ -49,17 +49,23 @@ class Cascade:
     def frame(self) -> pd.DataFrame:
         """The posts as a table."""
         return pd.DataFrame(
-            {"minutes": self.minutes, "user": self.user, "action": self.action, "parent": self.parent,
-             "depth": self.depth}
-        )  # fmt: skip
+            {
+                "minutes": self.minutes,
+                "user": self.user,
+                "action": self.action,
+                "parent": self.parent,
+                "depth": self.depth,
+            }
+        )
 
     def first(self, minutes: float) -> Cascade:
         """The part of the cascade seen up to ``minutes`` (for forecasting from an early window)."""
         keep = self.minutes <= minutes
         new_index = np.cumsum(keep) - 1
         parent = np.where(self.parent[keep] >= 0, new_index[np.maximum(self.parent[keep], 0)], -1)
-        return Cascade(self.name, self.minutes[keep], self.user[keep], self.action[keep], parent,
-                       self.depth[keep], dict(self.meta))  # fmt: skip
+        return Cascade(
+            self.name, self.minutes[keep], self.user[keep], self.action[keep], parent, self.depth[keep], dict(self.meta)
+        )
 
     @classmethod
     def from_result(cls, result: RunResult, name: str = "simulated") -> Cascade:
@@ -88,8 +94,15 @@ class Cascade:
         rank = np.empty(len(order), np.int64)
         rank[order] = np.arange(len(order))
         new_parent = np.where(parent[order] >= 0, rank[np.maximum(parent[order], 0)], -1)
-        return cls(name, minutes[order], np.asarray(user, dtype=object)[order],
-                   np.asarray(action, dtype=object)[order], new_parent, _depths(new_parent), meta or {})  # fmt: skip
+        return cls(
+            name,
+            minutes[order],
+            np.asarray(user, dtype=object)[order],
+            np.asarray(action, dtype=object)[order],
+            new_parent,
+            _depths(new_parent),
+            meta or {},
+        )
 
 
 def _depths(parent: np.ndarray) -> np.ndarray:
@@ -187,8 +200,10 @@ def read_twitter_tree(path: str | Path, label: str | None = None) -> Cascade:
             quirks["unknown_parents"] += 1
             parent_rows.append(0)
     tweet_of = list(index)
-    action = ["seed_post" if p is None else ("amplify" if tweet_of[i][1] == source_tweet else "neutral")
-              for i, p in enumerate(parents)]  # fmt: skip
+    action = [
+        "seed_post" if p is None else ("amplify" if tweet_of[i][1] == source_tweet else "neutral")
+        for i, p in enumerate(parents)
+    ]
     meta = {"source": str(path), "format": "twitter15_16", "label": label, **quirks}
     return Cascade.build(path.stem, minutes, users, action, parent_rows, meta)
 
@@ -241,12 +256,15 @@ def read_rumoureval(path: str | Path, stance_map: Mapping[str, str] = RUMOUREVAL
 
     The source post is ``seed_post``; replies take the action ``stance_map`` gives their stance
     label (default :data:`RUMOUREVAL_STANCE`). The file's own depth column is checked against
-    the parent links.
+    the parent links: a row whose depth is not its parent's plus one (the source's is 0) is an
+    error naming the file and line. A reply whose parent is not in the file is attached to the
+    source (:func:`_thread_cascade`); its depth, and its descendants', cannot be checked.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such threads file")
     rows: dict[str, list[tuple[str, str, float, str, int]]] = {}
+    lines: dict[str, list[int]] = {}
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         header = next(reader, [])
@@ -266,7 +284,32 @@ def read_rumoureval(path: str | Path, stance_map: Mapping[str, str] = RUMOUREVAL
             if stance not in stance_map:
                 raise ValueError(f"{where}: stance {stance!r} is not one of {', '.join(stance_map)}")
             rows.setdefault(thread, []).append((post, parent, t, stance, d))
-    return [_thread_cascade(thread, posts, stance_map, str(path), "rumoureval2017") for thread, posts in rows.items()]
+            lines.setdefault(thread, []).append(reader.line_num)
+    out = []
+    for thread, posts in rows.items():
+        c, parent, known = _thread_cascade(thread, posts, stance_map, str(path), "rumoureval2017")
+        _check_depths(path, thread, posts, parent, known, lines[thread])
+        out.append(c)
+    return out
+
+
+def _check_depths(
+    path: Path, thread: str, posts: list, parent: np.ndarray, known: np.ndarray, lines: list[int]
+) -> None:
+    """The file's depth of each post against the depth its parent links give (see
+    :func:`read_rumoureval`); rows at or below a reply whose parent is missing are not checked."""
+    depth = _depths(parent)
+    checked = known.copy()
+    for _ in range(len(posts)):  # a post is checked when its whole chain of parents is the data's
+        settled = checked & np.where(parent >= 0, checked[np.maximum(parent, 0)], True)
+        if (settled == checked).all():
+            break
+        checked = settled
+    for i in np.flatnonzero(checked & (depth != np.array([p[4] for p in posts]))):
+        raise ValueError(
+            f"{path}, line {lines[i]}: thread {thread}, post {posts[i][0]}: depth {posts[i][4]} in the file, but "
+            f"{depth[i]} from the parent links ({'the source' if parent[i] < 0 else 'a reply to ' + posts[parent[i]][0]})"
+        )
 
 
 def read_pheme(path: str | Path, stance_map: Mapping[str, str] = RUMOUREVAL_STANCE) -> list[Cascade]:
@@ -300,32 +343,36 @@ def read_pheme(path: str | Path, stance_map: Mapping[str, str] = RUMOUREVAL_STAN
         t0 = min(p[2] for p in posts)
         src = min(posts, key=lambda p: p[2])[0]
         posts = [(tw, "" if tw == src else par, t - t0, st, d) for tw, par, t, st, d in posts]
-        out.append(_thread_cascade(f"{path.stem}-{story}", posts, stance_map, str(path), "pheme_seqhawkes"))
+        c, _, _ = _thread_cascade(f"{path.stem}-{story}", posts, stance_map, str(path), "pheme_seqhawkes")
+        out.append(c)
     return out
 
 
-def _thread_cascade(name: str, posts: list, stance_map: Mapping[str, str], source: str, fmt: str) -> Cascade:
-    """A cascade from (post, parent, minutes, stance, depth) rows; the source is the row without a
-    parent (or, failing one, the earliest). A reply whose parent is missing from the data, or is
-    itself, is attached to the source and counted in ``meta['unknown_parents']``."""
+def _thread_cascade(
+    name: str, posts: list, stance_map: Mapping[str, str], source: str, fmt: str
+) -> tuple[Cascade, np.ndarray, np.ndarray]:
+    """A cascade from (post, parent, minutes, stance, depth) rows, with, in the rows' order, the row
+    of each row's parent (-1 for the source) and whether that link is the data's; the source is the
+    row without a parent (or, failing one, the earliest). A reply whose parent is missing from the data, or is itself, is attached to
+    the source and counted in ``meta['unknown_parents']``."""
     ids = {p[0]: i for i, p in enumerate(posts)}
     roots = [i for i, p in enumerate(posts) if not p[1]]
     if len(roots) > 1:
         raise ValueError(f"{source}: thread {name} has {len(roots)} source posts (rows without a parent); expected 1")
     root = roots[0] if roots else min(range(len(posts)), key=lambda i: posts[i][2])
-    parent = []
-    unknown = 0
+    parent = np.full(len(posts), -1, np.int64)
+    known = np.ones(len(posts), bool)  # the parent link is the data's (not a missing parent's stand-in)
     for i, p in enumerate(posts):
         if i == root:
-            parent.append(-1)
-        elif p[1] in ids and p[1] != p[0]:
-            parent.append(ids[p[1]])
+            continue
+        if p[1] in ids and p[1] != p[0]:
+            parent[i] = ids[p[1]]
         else:
-            unknown += 1
-            parent.append(root)
+            parent[i], known[i] = root, False
     action = ["seed_post" if i == root else stance_map[p[3]] for i, p in enumerate(posts)]
-    return Cascade.build(name, [p[2] for p in posts], [p[0] for p in posts], action, parent,
-                         {"source": source, "format": fmt, "unknown_parents": unknown})  # fmt: skip
+    meta = {"source": source, "format": fmt, "unknown_parents": int((~known).sum())}
+    c = Cascade.build(name, [p[2] for p in posts], [p[0] for p in posts], action, parent, meta)
+    return c, parent, known
 
 
 # -- generic CSV --------------------------------------------------------------------------------------
@@ -388,8 +435,9 @@ def read_csv(
     acts = np.where(np.asarray(par) < 0, "seed_post", acts)
     unknown = sorted(set(acts) - set(CASCADE_ACTIONS))
     if unknown:
-        raise ValueError(f"{path}, column {action!r}: unknown actions {unknown}; expected {CASCADE_ACTIONS} "
-                         "(pass an action map)")  # fmt: skip
+        raise ValueError(
+            f"{path}, column {action!r}: unknown actions {unknown}; expected {CASCADE_ACTIONS} (pass an action map)"
+        )
     users = df[user].to_numpy(object) if user and user in df.columns else np.arange(n).astype(str).astype(object)
     return Cascade.build(path.stem, minutes - minutes.min(), users, acts, par, {"source": str(path), "format": "csv"})
 

@@ -11,7 +11,6 @@ output folder, the report skips the cascades already there.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,14 +19,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..parallel import parallel_map
 from .calibrate import ReferenceTable, Simulator, calibrate
 from .curves import BIN, WINDOW
 from .forecast import HORIZON, OBSERVE, POINTS, PopulationPrior, count_times, forecast
 from .readers import Cascade
 
-COLUMNS = ["cascade", "label", "posts", "nrmse_scale", "nrmse_depth", "nrmse_breadth",
-           "forecast_error", "forecast_error_hawkes", "forecast_error_unpooled", "forecast_nrmse",
-           "forecast_nrmse_hawkes"]  # fmt: skip
+COLUMNS = [
+    *("cascade", "label", "posts", "nrmse_scale", "nrmse_depth", "nrmse_breadth"),
+    *("forecast_error", "forecast_error_hawkes", "forecast_error_unpooled", "forecast_nrmse", "forecast_nrmse_hawkes"),
+]
 
 
 def validate_one(
@@ -70,24 +71,20 @@ def run_validation(
     todo = [c for c in cascades if c.name not in done]
     simulator = Simulator()
     if todo:
-        table = ReferenceTable.build(simulator, points=points, replicates=replicates, workers=workers,
-                                     progress=(lambda d, n: progress("reference table", d, n)) if progress else None,
-                                     count_times=count_times())  # fmt: skip
+        report = (lambda d, n: progress("reference table", d, n)) if progress else None
+        table = ReferenceTable.build(
+            simulator, points=points, replicates=replicates, workers=workers, progress=report, count_times=count_times()
+        )
         prior = PopulationPrior.learn(table, training or cascades)  # all of them: a resumed report agrees
         (out / "cascades").mkdir(exist_ok=True)
         args = [(c, refine, figures, str(out / "cascades")) for c in todo]
-        if workers <= 1:
-            _init((simulator, table, prior))
-            rows = map(_one, args)
-            _consume(rows, table_csv, len(todo), progress)
-        else:
-            ctx = mp.get_context("spawn")
-            with ctx.Pool(workers, initializer=_init, initargs=((simulator, table, prior),)) as pool:
-                _consume(pool.imap_unordered(_one, args), table_csv, len(todo), progress)
+        rows = parallel_map(_one, args, (simulator, table, prior), workers=workers, ordered=False)
+        _consume(rows, table_csv, len(todo), progress)
     result = pd.read_csv(table_csv, dtype={"cascade": str})
     keep = {c.name for c in cascades}
-    growth = None if training is None else [np.sum(c.minutes <= HORIZON) / max(np.sum(c.minutes <= OBSERVE), 1)
-                                            for c in training]  # fmt: skip
+    growth = None
+    if training is not None:
+        growth = [np.sum(c.minutes <= HORIZON) / max(np.sum(c.minutes <= OBSERVE), 1) for c in training]
     result = with_naive(result[result["cascade"].isin(keep)], growth)
     if figures:
         from ..plots import save
@@ -98,8 +95,10 @@ def run_validation(
     return result
 
 
-FORECASTS = ("forecast_error", "forecast_error_hawkes", "forecast_error_unpooled", "forecast_error_naive",
-             "forecast_nrmse", "forecast_nrmse_hawkes")  # fmt: skip
+FORECASTS = (
+    *("forecast_error", "forecast_error_hawkes", "forecast_error_unpooled", "forecast_error_naive"),
+    *("forecast_nrmse", "forecast_nrmse_hawkes"),
+)
 
 
 def medians(result: pd.DataFrame) -> dict[str, float]:
@@ -138,18 +137,9 @@ def naive_forecast_errors(result: pd.DataFrame) -> np.ndarray:
     return np.abs(first * np.array(others) - actual) / actual
 
 
-_STATE: tuple[Simulator, ReferenceTable, PopulationPrior] | None = None
-
-
-def _init(state: tuple[Simulator, ReferenceTable, PopulationPrior]) -> None:
-    global _STATE
-    _STATE = state
-
-
-def _one(arg: tuple[Cascade, int, bool, str]) -> dict:
+def _one(state: tuple[Simulator, ReferenceTable, PopulationPrior], arg: tuple[Cascade, int, bool, str]) -> dict:
     c, refine, figure, folder = arg
-    assert _STATE is not None
-    row, comparison = validate_one(c, *_STATE, refine=refine)
+    row, comparison = validate_one(c, *state, refine=refine)
     if figure:
         from ..plots import save
         from .figures import comparison_figure

@@ -12,8 +12,8 @@ checked; an unknown one is an error naming it)::
     seed = 1                  # base seed; run seeds derive from (seed, point, replicate)
     timeline_minutes = 10     # bin width of the stored per-run timelines
 
-    [params]                  # fixed model parameters (flat names, as in `pileon params`)
-    n_users = 10000
+    [params]                  # fixed model parameters (flat names, as in `pileon params`, or in
+    n_users = 10000           # tables named after their concern: [params.decisions] fatigue = 0.3)
 
     [vary]                    # optional: model parameters to sweep
     method = "grid"           # grid | random | lhs | sobol
@@ -44,7 +44,7 @@ import numpy as np
 
 from pileon.model import Params
 from pileon.model.interventions import make as make_intervention
-from pileon.model.params import unknown_name_message
+from pileon.model.params import flatten, unknown_name_message
 from pileon.model.scenarios import SCENARIOS
 from pileon.model.scenarios import get as get_scenario
 
@@ -138,7 +138,7 @@ class Experiment:
                             interventions=settings,
                             seed=seed,
                             timeline_minutes=self.timeline_minutes,
-                        )  # fmt: skip
+                        )
                     )
         return out
 
@@ -186,7 +186,7 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
         raise fail(f"[experiment] timeline_minutes={bin_minutes!r}: expected a positive number of minutes")
 
     base = get_scenario(scenario)
-    fixed = dict(data.get("params", {}))
+    fixed = _flatten(data.get("params", {}), "[params]", fail)
     _check_params(base, fixed, "[params]", fail)
 
     vary_table = dict(data.get("vary", {}))
@@ -194,10 +194,8 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
     samples = vary_table.pop("samples", None)
     if method is not None and method not in METHODS:
         raise fail(f"[vary] method={method!r}: expected one of {', '.join(METHODS)}")
-    names = Params.names()
+    vary_table = _flatten(vary_table, "[vary]", fail)
     for key, values in vary_table.items():
-        if key not in names:
-            raise fail(f"[vary] {unknown_name_message(key, names)}")
         if key in fixed:
             raise fail(f"[vary] {key}: also fixed in [params]; give it in one place")
         if not isinstance(values, list) or not values:
@@ -214,10 +212,18 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
         raise fail("[vary] samples: only used by the random, lhs and sobol methods")
 
     exp = Experiment(
-        name=str(head.get("name", Path(where).stem)), scenario=scenario, replicates=replicates, seed=seed,
-        timeline_minutes=float(bin_minutes), fixed=fixed, method=method, samples=samples, vary=vary_table,
-        arms=_arms(data.get("arms", {}), fail), source=source,
-    )  # fmt: skip
+        name=str(head.get("name", Path(where).stem)),
+        scenario=scenario,
+        replicates=replicates,
+        seed=seed,
+        timeline_minutes=float(bin_minutes),
+        fixed=fixed,
+        method=method,
+        samples=samples,
+        vary=vary_table,
+        arms=_arms(data.get("arms", {}), fail),
+        source=source,
+    )
     exp.points = _points(exp)
     for i, point in enumerate(exp.points):
         _check_params(base.replace(**fixed), point, f"[vary] (point {i}: {point})", fail)
@@ -255,8 +261,10 @@ def _arms(table: dict[str, Any], fail: Any) -> dict[str, list[tuple[str, tuple[d
                 built = [make_intervention(s, where=f"[arms] {family}[{i}]") for i, s in enumerate(settings)]
             except ValueError as e:
                 raise fail(str(e)) from None
-            label = ", ".join(f"{specs[i]['kind']}.{k}={v:g}" if _is_number(v) else f"{k}={v}"
-                              for (i, k, _), v in zip(swept, combo, strict=True))  # fmt: skip
+            label = ", ".join(
+                f"{specs[i]['kind']}.{k}={v:g}" if _is_number(v) else f"{k}={v}"
+                for (i, k, _), v in zip(swept, combo, strict=True)
+            )
             name = f"{family}({label})" if swept else family
             group.append((name, tuple(iv.settings() for iv in built)))
         out[family] = group
@@ -268,7 +276,7 @@ def _points(exp: Experiment) -> list[dict[str, Any]]:
     if not exp.vary:
         return [{}]
     names = list(exp.vary)
-    kinds = {name: Params.names()[name].type for name in names}
+    spec = Params.specs()
     if exp.method == "grid":
         rows = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*exp.vary.values())]
     else:
@@ -290,16 +298,21 @@ def _points(exp: Experiment) -> list[dict[str, Any]]:
     if exp.method != "grid":  # sampled values of whole-number parameters (a grid's are checked as given)
         for row in rows:
             for name in names:
-                if kinds[name] == "int":
+                if spec[name].kind is int:
                     row[name] = round(row[name])
     return rows
 
 
+def _flatten(table: dict[str, Any], where: str, fail: Any) -> dict[str, Any]:
+    """A table of model parameters, flat or by concern, as every parameter table is read
+    (:func:`pileon.model.params.flatten`)."""
+    try:
+        return flatten(table, where)
+    except ValueError as e:
+        raise fail(str(e)) from None
+
+
 def _check_params(base: Params, values: dict[str, Any], where: str, fail: Any) -> None:
-    names = Params.names()
-    for key in values:
-        if key not in names:
-            raise fail(f"{where} {unknown_name_message(key, names)}")
     try:
         base.replace(**values)
     except ValueError as e:

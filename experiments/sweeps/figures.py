@@ -15,15 +15,27 @@ def forest_figure(effects: pd.DataFrame, metrics: tuple[str, ...]) -> plt.Figure
     """Relative change (with 95% interval) of each arm against the baseline, one panel per metric."""
     metrics = tuple(m for m in metrics if m in set(effects["metric"]))
     arms = list(dict.fromkeys(effects["arm"]))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 1.2 + 0.42 * len(arms)),
-                             sharey=True, squeeze=False, layout="constrained")  # fmt: skip
+    fig, axes = plt.subplots(
+        1,
+        len(metrics),
+        figsize=(5.5 * len(metrics), 1.2 + 0.42 * len(arms)),
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
     colors = dict(zip(dict.fromkeys(effects["family"]), sns.color_palette("deep"), strict=False))
     for ax, m in zip(axes[0], metrics, strict=True):
         e = effects[effects["metric"] == m].set_index("arm").reindex(arms)
         y = np.arange(len(arms))
         for i, (_, r) in enumerate(e.iterrows()):
-            ax.errorbar(100 * r["rel_change"], i, xerr=[[100 * (r["rel_change"] - r["rel_lo"])], [100 * (r["rel_hi"] - r["rel_change"])]],
-                        fmt="o", color=colors.get(r["family"], "k"), capsize=3)  # fmt: skip
+            ax.errorbar(
+                100 * r["rel_change"],
+                i,
+                xerr=[[100 * (r["rel_change"] - r["rel_lo"])], [100 * (r["rel_hi"] - r["rel_change"])]],
+                fmt="o",
+                color=colors.get(r["family"], "k"),
+                capsize=3,
+            )
         ax.axvline(0, color="#444444", lw=1)
         ax.set_yticks(y, arms)
         ax.invert_yaxis()
@@ -69,8 +81,13 @@ def dose_figure(runs: pd.DataFrame, effects: pd.DataFrame, dose: dict[str, str],
         e = effects[(effects["family"] == family) & (effects["metric"] == metric)].copy()
         e["x"] = e["arm"].map(setting_of[col]).astype(float)
         e = e.sort_values("x")
-        ax.errorbar(e["x"], 100 * e["rel_change"], yerr=[100 * (e["rel_change"] - e["rel_lo"]), 100 * (e["rel_hi"] - e["rel_change"])],
-                    fmt="o-", capsize=3)  # fmt: skip
+        ax.errorbar(
+            e["x"],
+            100 * e["rel_change"],
+            yerr=[100 * (e["rel_change"] - e["rel_lo"]), 100 * (e["rel_hi"] - e["rel_change"])],
+            fmt="o-",
+            capsize=3,
+        )
         ax.axhline(0, color="#444444", lw=1)
         ax.set_xlabel(col)
         ax.set_ylabel(f"{metric}: change (%)")
@@ -89,8 +106,16 @@ def heatmap_figure(runs: pd.DataFrame, x: str, y: str, metric: str) -> plt.Figur
     vmax = df.groupby(["arm", x, y], observed=True)[metric].mean().max()
     for ax, arm in zip(axes[0], arms, strict=True):
         table = df[df["arm"] == arm].pivot_table(index=y, columns=x, values=metric, aggfunc="mean", observed=True)
-        sns.heatmap(table.sort_index(ascending=False), ax=ax, cmap="rocket_r", vmin=0, vmax=vmax, annot=table.size <= 30,
-                    fmt=".0f", cbar=ax is axes[0][-1])  # fmt: skip
+        sns.heatmap(
+            table.sort_index(ascending=False),
+            ax=ax,
+            cmap="rocket_r",
+            vmin=0,
+            vmax=vmax,
+            annot=table.size <= 30,
+            fmt=".0f",
+            cbar=ax is axes[0][-1],
+        )
         ax.set_title(arm, fontsize=10)
     fig.suptitle(f"mean {metric}", x=0.01, ha="left", fontsize=11)
     return fig
@@ -98,10 +123,21 @@ def heatmap_figure(runs: pd.DataFrame, x: str, y: str, metric: str) -> plt.Figur
 
 def sobol_figure(sobol: pd.DataFrame, metric: str) -> plt.Figure:
     """First-order and total Sobol indices with their 95% intervals."""
-    long = pd.concat([
-        pd.DataFrame({"parameter": sobol["parameter"], "index": "first order (S1)", "value": sobol["S1"], "conf": sobol["S1_conf"]}),
-        pd.DataFrame({"parameter": sobol["parameter"], "index": "total (ST)", "value": sobol["ST"], "conf": sobol["ST_conf"]}),
-    ])  # fmt: skip
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "parameter": sobol["parameter"],
+                    "index": "first order (S1)",
+                    "value": sobol["S1"],
+                    "conf": sobol["S1_conf"],
+                }
+            ),
+            pd.DataFrame(
+                {"parameter": sobol["parameter"], "index": "total (ST)", "value": sobol["ST"], "conf": sobol["ST_conf"]}
+            ),
+        ]
+    )
     fig, ax = plt.subplots(figsize=(7, 1.2 + 0.5 * len(sobol)), layout="constrained")
     sns.barplot(data=long, y="parameter", x="value", hue="index", ax=ax)
     for bar_container, (_, g) in zip(ax.containers, long.groupby("index", sort=False), strict=False):

@@ -98,8 +98,9 @@ def _intervals(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> dict[str
                 return y.mean(axis=axis) / x.mean(axis=axis) - 1.0
 
         if varies:
-            ci = stats.bootstrap((a, b), rel, paired=True, n_resamples=n_boot, method="percentile",
-                                 rng=seed, vectorized=True).confidence_interval  # fmt: skip
+            ci = stats.bootstrap(
+                (a, b), rel, paired=True, n_resamples=n_boot, method="percentile", rng=seed, vectorized=True
+            ).confidence_interval
             out["rel_lo"], out["rel_hi"] = ci.low, ci.high
         else:
             out["rel_lo"] = out["rel_hi"] = out["rel_change"]
@@ -119,7 +120,7 @@ def swept_settings(runs: pd.DataFrame) -> dict[str, str]:
 
 def swept_params(runs: pd.DataFrame) -> list[str]:
     """Model parameters that take more than one value across the runs, in declaration order."""
-    return [c for c in Params.names() if c in runs.columns and runs[c].nunique(dropna=True) > 1]
+    return [c for c in Params.specs() if c in runs.columns and runs[c].nunique(dropna=True) > 1]
 
 
 def sobol_indices(
@@ -139,11 +140,20 @@ def sobol_indices(
     if replicates is not None:
         complete = complete and bool((per_point.count() == replicates).all())
     if not complete or len(y) % (problem["num_vars"] + 2):
-        raise ValueError(f"the store's Sobol design is incomplete ({len(base)} of "
-                         f"{(points or len(y)) * (replicates or 1)} baseline runs): finish the sweep first")  # fmt: skip
+        raise ValueError(
+            f"the store's Sobol design is incomplete ({len(base)} of "
+            f"{(points or len(y)) * (replicates or 1)} baseline runs): finish the sweep first"
+        )
     si = sobol.analyze(problem, y.to_numpy(float), calc_second_order=False, seed=0)
-    return pd.DataFrame({"parameter": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
-                         "ST": si["ST"], "ST_conf": si["ST_conf"]})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "S1": si["S1"],
+            "S1_conf": si["S1_conf"],
+            "ST": si["ST"],
+            "ST_conf": si["ST_conf"],
+        }
+    )
 
 
 def write_report(
@@ -161,7 +171,7 @@ def write_report(
         meta = store.meta()
         if runs.empty:
             raise ValueError(f"{store_path}: no runs saved yet")
-        numeric = [c for c in runs.columns if pd.api.types.is_numeric_dtype(runs[c]) and c not in Params.names()]
+        numeric = [c for c in runs.columns if pd.api.types.is_numeric_dtype(runs[c]) and c not in Params.specs()]
         if metric not in numeric:
             raise ValueError(f"metric {metric!r} is not a numeric column of the store; it has: {', '.join(numeric)}")
         arms = _timeline_arms(runs)
@@ -212,24 +222,44 @@ def _timeline_arms(runs: pd.DataFrame) -> list[str]:
     return firsts[:MAX_TIMELINE_ARMS]
 
 
-def _markdown(meta: dict[str, str], runs: pd.DataFrame, effects: pd.DataFrame, sobol: pd.DataFrame | None,
-              metric: str, paths: dict[str, Path]) -> str:  # fmt: skip
+def _markdown(
+    meta: dict[str, str],
+    runs: pd.DataFrame,
+    effects: pd.DataFrame,
+    sobol: pd.DataFrame | None,
+    metric: str,
+    paths: dict[str, Path],
+) -> str:
     lines = [f"# Report: {meta.get('name', '')}", ""]
     commits = ", ".join(sorted(map(str, runs["git_commit"].dropna().unique()))) if "git_commit" in runs else "?"
-    lines += [f"{len(runs)} runs, {runs['arm'].nunique()} arms, {runs['point'].nunique()} points, "
-              f"up to {runs['replicate'].max() + 1} replicates; pileon {runs['pileon_version'].iloc[0]}, commit {commits}.", ""]  # fmt: skip
+    lines += [
+        f"{len(runs)} runs, {runs['arm'].nunique()} arms, {runs['point'].nunique()} points, "
+        f"up to {runs['replicate'].max() + 1} replicates; pileon {runs['pileon_version'].iloc[0]}, commit {commits}.",
+        "",
+    ]
     if not effects.empty:
         e = effects[effects["metric"] == metric]
-        lines += [f"## {metric}: each arm against no intervention (paired, 95% bootstrap interval)", "",
-                  "| arm | baseline mean | arm mean | change | interval | d_z |", "|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            f"## {metric}: each arm against no intervention (paired, 95% bootstrap interval)",
+            "",
+            "| arm | baseline mean | arm mean | change | interval | d_z |",
+            "|---|---|---|---|---|---|",
+        ]
         for _, r in e.iterrows():
-            lines.append(f"| {r['arm']} | {r['baseline_mean']:.1f} | {r['arm_mean']:.1f} | {100 * r['rel_change']:+.1f}% | "
-                         f"[{100 * r['rel_lo']:+.1f}%, {100 * r['rel_hi']:+.1f}%] | {r['d_z']:.2f} |")  # fmt: skip
+            lines.append(
+                f"| {r['arm']} | {r['baseline_mean']:.1f} | {r['arm_mean']:.1f} | {100 * r['rel_change']:+.1f}% | "
+                f"[{100 * r['rel_lo']:+.1f}%, {100 * r['rel_hi']:+.1f}%] | {r['d_z']:.2f} |"
+            )
         costs = effects[effects["metric"].isin(COST)].pivot_table(
             index="arm", columns="metric", values="arm_mean", sort=False
         )
-        lines += ["", "## Costs (mean per run)", "", "| arm | " + " | ".join(costs.columns) + " |",
-                  "|---" * (len(costs.columns) + 1) + "|"]  # fmt: skip
+        lines += [
+            "",
+            "## Costs (mean per run)",
+            "",
+            "| arm | " + " | ".join(costs.columns) + " |",
+            "|---" * (len(costs.columns) + 1) + "|",
+        ]
         for arm, r in costs.iterrows():
             lines.append(f"| {arm} | " + " | ".join(f"{v:.2f}" for v in r) + " |")
     if sobol is not None:

@@ -4,18 +4,16 @@ Runs go to local worker processes by default, or to a Dask distributed cluster g
 scheduler's address. Either way the main process writes each finished run to the store (one
 transaction per run), so a sweep stopped at any point (Ctrl-C, SIGKILL, a crash) is resumed by
 running the same command again: the runs already in the store are skipped, none is done twice.
-At most a few runs per worker are in flight at once, so memory stays flat however long the sweep.
+At most a few runs per worker are in flight at once, so memory stays flat however long the sweep
+(local processes: :func:`pileon.experiments.parallel.parallel_map`; Dask: its ``windowed``).
 """
 
 from __future__ import annotations
 
-import gc
 import json
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from pileon.model.results import RunResult
 from pileon.model.scenarios import get as get_scenario
 
 from .. import output
+from ..parallel import TaskError, collect_garbage, parallel_map, windowed
 from .design import Experiment, RunSpec
 from .store import Store, now
 
@@ -59,36 +58,8 @@ class SweepReport:
     seconds: float
 
 
-_worker = {"collect": False, "frozen": False}
-
-
-def worker_setup() -> None:
-    """Make this process a sweep worker: after each run its garbage is collected at once.
-
-    A model leaves reference cycles behind (Mesa's model, its scenario and event generator refer
-    to one another), which Python frees only at its next full collection; in a worker doing
-    thousands of runs they pile up between collections and memory creeps. Collecting after every
-    run, with the objects alive after the first run frozen out of the collector's sight
-    (``gc.freeze``), costs about a millisecond and keeps memory flat.
-    """
-    _worker["collect"] = True
-
-
 def run_spec(spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Simulate one run of a sweep; returns its tidy row and its binned timeline.
-
-    Top-level (picklable) so that worker processes and Dask workers can call it.
-    """
-    out = _run(spec)
-    if _worker["collect"]:
-        gc.collect()
-        if not _worker["frozen"]:
-            gc.freeze()
-            _worker["frozen"] = True
-    return out
-
-
-def _run(spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Simulate one run of a sweep; returns its tidy row and its binned timeline."""
     params = get_scenario(spec.scenario).replace(**spec.params)
     interventions = [make_intervention(s) for s in spec.interventions]
     t0 = time.perf_counter()
@@ -161,23 +132,27 @@ def sweep(
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(str(store_path) + suffix).unlink(missing_ok=True)
-    meta = {"fingerprint": experiment.fingerprint, "name": experiment.name, "source": experiment.source,
-            "method": experiment.method or "", "problem": json.dumps(experiment.problem()) if experiment.method == "sobol" else "",
-            "points": str(len(experiment.points)), "replicates": str(experiment.replicates)}  # fmt: skip
+    meta = {
+        "fingerprint": experiment.fingerprint,
+        "name": experiment.name,
+        "source": experiment.source,
+        "method": experiment.method or "",
+        "problem": json.dumps(experiment.problem()) if experiment.method == "sobol" else "",
+        "points": str(len(experiment.points)),
+        "replicates": str(experiment.replicates),
+    }
     specs = experiment.specs()
     t0 = time.perf_counter()
     with Store(store_path, meta) as store:
         done = store.done()
         todo = [s for s in specs if s.run_id not in done]
-        provenance = {"pileon_version": output.package_version(), "git_commit": output.git_commit()}
+        provenance = output.provenance()
         bar = _bar(len(specs), len(specs) - len(todo), experiment.name, progress)
         try:
             if scheduler:
                 results = _on_dask(todo, scheduler)
-            elif (workers or os.cpu_count() or 1) == 1 or len(todo) <= 1:
-                results = _in_process(todo)
             else:
-                results = _on_processes(todo, workers or os.cpu_count() or 1)
+                results = _on_processes(todo, 1 if len(todo) <= 1 else workers or os.cpu_count() or 1)
             for row, timeline in results:
                 store.save(row | provenance | {"finished_at": now()}, timeline, experiment.timeline_minutes)
                 bar.update(1)
@@ -188,72 +163,43 @@ def sweep(
     return SweepReport(store_path, len(specs), len(specs) - len(todo), len(todo), time.perf_counter() - t0)
 
 
-def _in_process(todo: list[RunSpec]) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
-    for spec in todo:
-        try:
-            result = run_spec(spec)
-        except Exception as e:
-            raise RunError(spec, e) from e
-        yield result
+def _sweep_item(_: None, spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    return run_spec(spec)
 
 
 def _on_processes(todo: list[RunSpec], workers: int) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
-    """Results of ``todo`` from local worker processes, as they finish (a bounded window in flight)."""
-    ctx = multiprocessing.get_context("spawn")  # no fork: numba and threads do not survive it
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_setup) as pool:
-        try:
-            yield from _windowed(todo, pool.submit, 4 * workers)
-        except BaseException:  # a failed run, Ctrl-C: do not wait for the queued runs
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    """Results of ``todo`` from local worker processes (or this one), as they finish."""
+    try:
+        yield from parallel_map(_sweep_item, todo, workers=workers, ordered=False)
+    except TaskError as e:
+        raise RunError(e.item, e.__cause__) from e.__cause__
 
 
 def _on_dask(todo: list[RunSpec], address: str) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
     """Results of ``todo`` from a Dask distributed cluster, as they finish."""
     try:
         from distributed import Client
+        from distributed import wait as dask_wait
     except ImportError:
         raise RuntimeError("running on a Dask cluster needs the dask[distributed] package") from None
-    with Client(address, timeout="20s") as client:
-        client.run(worker_setup)
-        window = 4 * max(1, sum(client.nthreads().values()))
-        yield from _windowed(todo, lambda f, s: client.submit(f, s, pure=False), window)
 
-
-def _windowed(todo: list[RunSpec], submit: Callable[..., Any], window: int) -> Iterator[Any]:
-    """Submit runs keeping at most ``window`` in flight; yield results as they finish."""
-    spec_of: dict[Any, RunSpec] = {}
-    queue = iter(todo)
-    for spec in queue:
-        spec_of[submit(run_spec, spec)] = spec
-        if len(spec_of) >= window:
-            break
-    pending = set(spec_of)
-    while pending:
-        finished, pending = _wait_any(pending)
-        for fut in finished:
-            spec = spec_of.pop(fut)
-            try:
-                result = fut.result()
-            except Exception as e:
-                raise RunError(spec, e) from e
-            yield result
-            nxt = next(queue, None)
-            if nxt is not None:
-                new = submit(run_spec, nxt)
-                spec_of[new] = nxt
-                pending.add(new)
-
-
-def _wait_any(pending: set[Any]) -> tuple[set[Any], set[Any]]:
-    """Wait for at least one future (concurrent.futures or Dask) to finish."""
-    if all(isinstance(f, Future) for f in pending):
-        done, rest = wait(pending, return_when=FIRST_COMPLETED)
+    def wait_first(pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        done, rest = dask_wait(list(pending), return_when="FIRST_COMPLETED")
         return set(done), set(rest)
-    from distributed import wait as dask_wait
 
-    done, rest = dask_wait(list(pending), return_when="FIRST_COMPLETED")
-    return set(done), set(rest)
+    with Client(address, timeout="20s") as client:
+        window = 4 * max(1, sum(client.nthreads().values()))
+        submit = lambda f, spec: client.submit(f, spec, pure=False)  # noqa: E731
+        try:
+            yield from windowed(submit, _on_dask_worker, todo, window, ordered=False, wait_first=wait_first)
+        except TaskError as e:
+            raise RunError(e.item, e.__cause__) from e.__cause__
+
+
+def _on_dask_worker(spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    out = run_spec(spec)
+    collect_garbage()  # as local workers do after each item
+    return out
 
 
 def _bar(total: int, initial: int, name: str, enabled: bool) -> Any:

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..output import to_plain
+
 TIMELINE_COLUMNS = ("amplify", "attack", "defend", "attacks_received", "hostile_views")
 
 
@@ -111,11 +113,10 @@ class Store:
             names = ", ".join(f'"{k}"' for k in row)
             self.db.execute(f"INSERT INTO runs ({names}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
             n = len(timeline[TIMELINE_COLUMNS[0]])
-            rows = zip(
-                [row["run_id"]] * n, (np.arange(n) * bin_minutes).tolist(),
-                *(timeline[c].tolist() for c in TIMELINE_COLUMNS), strict=True,
-            )  # fmt: skip
-            self.db.executemany(f"INSERT INTO timelines VALUES ({', '.join('?' * (2 + len(TIMELINE_COLUMNS)))})", rows)
+            columns = [[row["run_id"]] * n, (np.arange(n) * bin_minutes).tolist()]
+            columns += [timeline[c].tolist() for c in TIMELINE_COLUMNS]
+            marks = ", ".join("?" * len(columns))
+            self.db.executemany(f"INSERT INTO timelines VALUES ({marks})", zip(*columns, strict=True))
 
     def runs(self) -> pd.DataFrame:
         """The ``runs`` table, one row per run, ordered by ``run_id``."""
@@ -151,11 +152,7 @@ def now() -> str:
 
 
 def _plain(v: Any) -> Any:
-    """A value SQLite stores: numpy scalars as Python ones, containers as JSON, inf as text."""
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, list | tuple | dict):
-        return json.dumps(v)
-    if isinstance(v, float) and not np.isfinite(v):
-        return "inf" if v > 0 else ("-inf" if v < 0 else None)
-    return v
+    """A value SQLite stores: as :func:`pileon.experiments.output.to_plain` writes it (infinities as
+    the text ``inf``), containers as JSON text."""
+    v = to_plain(v)
+    return json.dumps(v) if isinstance(v, list | dict) else v
