@@ -58,8 +58,8 @@ def run(name: str) -> tuple[dict, int]:
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit notebooks without outputs"
     probe, _ = PROBES[name]
     nb.cells.append(nbformat.v4.new_code_cell(f"import json as _json\nprint(_json.dumps({probe}))"))
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3")
-    client.execute(resources={"metadata": {"path": str(path.parent)}})
+    resources = {"metadata": {"path": str(path.parent)}}  # run in notebooks/, as a user would
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources=resources).execute()
     printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("name") == "stdout")
     figures = sum("image/png" in o.get("data", {}) for c in nb.cells[:-1] if c.cell_type == "code" for o in c.outputs)
     return json.loads(printed), figures
