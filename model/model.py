@@ -17,7 +17,7 @@ from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, Rules, Seen, reac
 from .feed import Calendar, Outgoing, Reach, fan_out, still_visible
 from .interventions import Intervention, NewPosts
 from .network import Network
-from .params import Params
+from .params import ExposureParams, Params
 from .population import Population
 from .results import EventLog, RunResult
 from .sampling import WeightedSampler
@@ -86,6 +86,7 @@ class OutrageModel(mesa.Model):
         self._rules = Rules.of(P.decisions)
         self._reach = Reach(reply_reach=P.reply_reach, skip_user=self.target, sessions=P.sessions)
 
+        self.pulse_share = pulse_schedule(P.exposure, self.n_steps, P.step_minutes, seed)
         self.calendar = Calendar(self.n_steps)
         self.log = EventLog()
         self.counts = np.zeros((self.n_steps, len(ACTIONS)), np.int64)
@@ -120,7 +121,8 @@ class OutrageModel(mesa.Model):
         2. sessions: take the feed items of users who open the app in this step;
         3. visibility: drop items whose post has left the feed (``visibility_halflife``);
         4. trending: if the case's volume over the last hour passes ``trend_threshold``, some of
-           the users opening the app now are shown a recent post of it;
+           the users opening the app now are shown a recent post of it; during an exogenous
+           attention pulse (``pulse_rate``), some are shown any post of it;
         5. interventions' ``filter_items`` on the feed and trending items;
         6. reading: each viewer adds what it saw to its counts (volume, hostile, supportive);
         7. deciding: action probabilities per item, at most one action per viewer;
@@ -141,11 +143,11 @@ class OutrageModel(mesa.Model):
         if self.params.decay and len(viewer):
             keep = still_visible(t - shown_at, self._halflife_steps, self.rng, self.params.visibility_tail)
             viewer, post = viewer[keep], post[keep]
-        trend_viewer, trend_post = self._trend(t)
-        if len(trend_viewer):
-            self.exposures[t] += len(trend_viewer)
-            viewer = np.concatenate((viewer, trend_viewer))
-            post = np.concatenate((post, trend_post))
+        for extra_viewer, extra_post in (self._trend(t), self._pulse(t)):
+            if len(extra_viewer):
+                self.exposures[t] += len(extra_viewer)
+                viewer = np.concatenate((viewer, extra_viewer))
+                post = np.concatenate((post, extra_post))
         if len(viewer):
             for iv in self.interventions:
                 keep = iv.filter_items(self.view, t, viewer, post)
@@ -158,6 +160,7 @@ class OutrageModel(mesa.Model):
         if t + 1 >= self.n_steps or (
             self.calendar.pending == 0
             and self._trend_share(t + 1) <= 0
+            and not self.pulse_share[t + 1 :].any()
             and all(iv.idle(self.view, t) for iv in self.interventions)
         ):
             self.running = False  # feeds are empty and nothing can bring the case back
@@ -227,12 +230,28 @@ class OutrageModel(mesa.Model):
         first = int(np.searchsorted(self.log.step, max(0, t - self._window)))  # posts are logged in step order
         return viewer, self.rng.integers(first, len(self.log), len(viewer))
 
+    def _pulse(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exogenous attention (a press article, a TV segment): during a pulse, a share of the users
+        opening the app now are shown a post of the case, drawn from all its posts so far, whatever
+        the case's current volume. The users are drawn in proportion to their session rate.
+
+        Returns:
+            ``(viewer, post)`` of the items shown in this step.
+        """
+        share = self.pulse_share[t]
+        if share <= 0 or not len(self.log):
+            return _EMPTY_ITEMS
+        k = self.rng.poisson(self._by_activity.total * self.clock.session_share(t) * share)
+        viewer = self._by_activity.draw(k, self.rng)
+        viewer = viewer[viewer != self.target]
+        return viewer, self.rng.integers(0, len(self.log), len(viewer))
+
     def _react(self, t: int, viewer: np.ndarray, post: np.ndarray) -> None:
         """Reading, deciding and posting for the items seen in this step."""
         P = self.params
         valence = self.log.valence[post]
         self.hostile_views[t] = int(np.count_nonzero(valence < 0))
-        novelty = 2.0 ** (-t * P.step_minutes / 60.0 / P.novelty_halflife)
+        novelty = novelty_factor(t * P.step_minutes / 60.0, P.novelty_halflife, P.novelty_shape)
         seen = Seen(viewer=viewer, valence=valence, outrage=self.log.outrage[post])
         idx, action, new_valence, words = react(self._rules, self.population, seen, t, novelty, self.rng)
         if len(idx) == 0:
@@ -353,6 +372,41 @@ class OutrageModel(mesa.Model):
 
 _EMPTY_ITEMS = (np.empty(0, np.int32), np.empty(0, np.int64))
 _INTERVENTION_STREAM = 0x1A7E  # a constant mixed into the interventions' seeds
+_PULSE_STREAM = 0x9A15  # and into the seed of the pulses' schedule
+
+
+def novelty_factor(age_hours: float, halflife: float, shape: float = 1.0) -> float:
+    """Interest left in a case of this age: ``exp(-ln 2 * (age / halflife) ** shape)``.
+
+    Shape 1 halves it every ``halflife`` hours; below 1 it is a stretched exponential, the form Wu &
+    Huberman (2007, PNAS) fitted to the decay of novelty on Digg: faster at first, then lingering.
+    """
+    if shape == 1.0:
+        return 2.0 ** (-age_hours / halflife)
+    if age_hours <= 0.0:
+        return 1.0
+    return math.exp(-math.log(2.0) * (age_hours / halflife) ** shape)
+
+
+def pulse_schedule(params: ExposureParams, n_steps: int, step_minutes: float, seed: int) -> np.ndarray:
+    """Share of each step's sessions that exogenous attention pulses show the case in.
+
+    Pulses arrive as a Poisson process (``pulse_rate`` per day) over the run, each lasting
+    ``pulse_duration`` hours with its own size, exponential with mean ``pulse_size``; overlapping
+    pulses add up (to at most 1). The schedule has its own random stream, derived from the run's
+    seed, so that switching pulses on or off leaves the rest of the run's draws in step until the
+    first pulse.
+    """
+    share = np.zeros(n_steps + 1)
+    if params.pulse_rate <= 0 or params.pulse_size <= 0:
+        return share
+    rng = np.random.default_rng(np.random.SeedSequence([seed, _PULSE_STREAM]))
+    days = n_steps * step_minutes / 1440.0
+    starts = np.sort(rng.integers(1, max(n_steps, 2), rng.poisson(params.pulse_rate * days)))
+    length = max(1, round(params.pulse_duration * 60.0 / step_minutes))
+    for start, size in zip(starts, rng.exponential(params.pulse_size, len(starts)), strict=True):
+        share[start : start + length] += size
+    return np.minimum(share, 1.0)
 
 
 def _side(action: np.ndarray) -> np.ndarray:

@@ -201,6 +201,17 @@ class ExposureParams(_Checked):
     trend_max_share: float = p(
         0.05, 0.0, 1.0, "of sessions", "most sessions a trending case is shown in (trend lists are short)"
     )
+    pulse_rate: float = p(
+        0.0,
+        0.0,
+        48.0,
+        "per day",
+        "exogenous attention pulses (a press article, a TV segment, a share elsewhere) per day; 0: none",
+    )
+    pulse_size: float = p(
+        0.01, 0.0, 1.0, "of sessions", "mean share of app sessions a pulse shows the case in (each pulse draws its own)"
+    )
+    pulse_duration: float = p(3.0, 0.01, 240.0, "hours", "how long one pulse shows the case")
     sessions: bool = p(True, None, None, "", "users see feed items only when they open the app (off: at the next step)")
     decay: bool = p(True, None, None, "", "posts leave feeds with age (off: visible for ever)")
 
@@ -229,6 +240,14 @@ class DecisionParams(_Checked):
         None,
         "hours",
         "age of the case at which interest in it has halved, inf for never (Wu & Huberman 2007)",
+    )
+    novelty_shape: float = p(
+        1.0,
+        0.05,
+        3.0,
+        "",
+        "shape b of the novelty decay exp(-ln 2 (age / novelty_halflife) ** b): 1 exponential, below 1 a "
+        "stretched exponential whose interest lingers (the form Wu & Huberman 2007 fitted)",
     )
     fatigue: float = p(0.5, 0.0, 1.0, "", "multiplier on action probability per earlier action by the same user")
     max_actions: int = p(5, 1, 1000, "actions", "most actions one user takes in a run")
