@@ -368,7 +368,9 @@ class CounterSpeech(Intervention):
 
     kind: ClassVar[str] = "counter_speech"
     start: float = p(3.0, 0.0, None, "hours", "time the campaign is launched")
-    posts: int = p(300, 0, None, "posts per 100k users", "campaign posts, per 100,000 users")
+    posts: int = p(
+        600, 0, None, "posts", "campaign posts over the campaign (an absolute number: the same campaign at any size)"
+    )
     duration: float = p(6.0, 0.01, None, "hours", "time over which the campaign posts are made")
     boost: float = p(2.0, 1.0, 100.0, "", "multiplier on supportive users' reply propensity")
     campaign_posts: int = field(default=0, init=False, repr=False)
@@ -378,7 +380,7 @@ class CounterSpeech(Intervention):
         supportive = supportive[supportive != model.target]
         rate = model.users.sessions_per_day[supportive].astype(np.float64)
         self._pool, self._cum = supportive, np.cumsum(rate) / rate.sum() if len(rate) else rate
-        self._rate = self.posts * model.n_users / 1e5 / model.clock.steps(self.duration * 60.0)
+        self._rate = self.posts / model.clock.steps(self.duration * 60.0)
         self._end = model.clock.steps((self.start + self.duration) * 60.0)
         # The posts follow the circadian profile, with ``posts`` expected over the whole campaign.
         first = math.ceil(model.clock.steps(self.start * 60.0))

@@ -17,7 +17,7 @@ from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, Rules, Seen, reac
 from .feed import Calendar, Outgoing, Reach, fan_out, still_visible
 from .interventions import Intervention, NewPosts
 from .network import Network
-from .params import Params
+from .params import ExposureParams, Params
 from .population import Population
 from .results import EventLog, RunResult
 from .sampling import WeightedSampler
@@ -83,9 +83,14 @@ class OutrageModel(mesa.Model):
         self._by_activity = WeightedSampler(self.population.sessions_per_day)
         followers = self.network.follower_counts()
         self.target = int(np.argmin(np.abs(followers - P.target_followers)))
+        if network is None and P.target_exact:  # a generated graph: the target gets exactly its audience
+            audience = min(P.target_followers, n - 1)
+            plant = np.random.default_rng(np.random.SeedSequence([seed, _TARGET_STREAM]))
+            self.network = self.network.with_followers(self.target, audience, plant)
         self._rules = Rules.of(P.decisions)
         self._reach = Reach(reply_reach=P.reply_reach, skip_user=self.target, sessions=P.sessions)
 
+        self.pulse_rate = pulse_schedule(P.exposure, self.n_steps, P.step_minutes, seed)
         self.calendar = Calendar(self.n_steps)
         self.log = EventLog()
         self.counts = np.zeros((self.n_steps, len(ACTIONS)), np.int64)
@@ -120,7 +125,8 @@ class OutrageModel(mesa.Model):
         2. sessions: take the feed items of users who open the app in this step;
         3. visibility: drop items whose post has left the feed (``visibility_halflife``);
         4. trending: if the case's volume over the last hour passes ``trend_threshold``, some of
-           the users opening the app now are shown a recent post of it;
+           the users opening the app now are shown a recent post of it; during an exogenous
+           attention pulse (``pulse_rate``), some are shown any post of it;
         5. interventions' ``filter_items`` on the feed and trending items;
         6. reading: each viewer adds what it saw to its counts (volume, hostile, supportive);
         7. deciding: action probabilities per item, at most one action per viewer;
@@ -141,11 +147,11 @@ class OutrageModel(mesa.Model):
         if self.params.decay and len(viewer):
             keep = still_visible(t - shown_at, self._halflife_steps, self.rng, self.params.visibility_tail)
             viewer, post = viewer[keep], post[keep]
-        trend_viewer, trend_post = self._trend(t)
-        if len(trend_viewer):
-            self.exposures[t] += len(trend_viewer)
-            viewer = np.concatenate((viewer, trend_viewer))
-            post = np.concatenate((post, trend_post))
+        for extra_viewer, extra_post in (self._trend(t), self._pulse(t)):
+            if len(extra_viewer):
+                self.exposures[t] += len(extra_viewer)
+                viewer = np.concatenate((viewer, extra_viewer))
+                post = np.concatenate((post, extra_post))
         if len(viewer):
             for iv in self.interventions:
                 keep = iv.filter_items(self.view, t, viewer, post)
@@ -157,7 +163,8 @@ class OutrageModel(mesa.Model):
         self.datacollector.collect(self)
         if t + 1 >= self.n_steps or (
             self.calendar.pending == 0
-            and self._trend_share(t + 1) <= 0
+            and self._trend_rate(t + 1) <= 0
+            and not self.pulse_rate[t + 1 :].any()
             and all(iv.idle(self.view, t) for iv in self.interventions)
         ):
             self.running = False  # feeds are empty and nothing can bring the case back
@@ -198,41 +205,61 @@ class OutrageModel(mesa.Model):
     # -- phases -----------------------------------------------------------------------------------
 
     def _hourly_volume(self, t: int) -> float:
-        """Posts in the hour before step ``t``, per 100,000 users (so presets behave alike at any size)."""
-        return float(self.counts[max(0, t - self._window) : t].sum()) * 1e5 / self.network.n
+        """Posts about the case in the hour before step ``t``."""
+        return float(self.counts[max(0, t - self._window) : t].sum())
 
-    def _trend_share(self, t: int) -> float:
-        """Share of step ``t``'s sessions the trending channel shows the case in (0: not trending)."""
+    def _trend_rate(self, t: int) -> float:
+        """Trending impressions per hour at step ``t`` (0: the case is not trending)."""
         P = self.params
         volume = self._hourly_volume(t)
-        return min(P.trend_max_share, P.trend_gain * volume) if volume >= P.trend_threshold else 0.0
+        return min(P.trend_max_rate, P.trend_gain * volume) if volume >= P.trend_threshold else 0.0
+
+    def _shown(self, t: int, per_hour: float) -> np.ndarray:
+        """Users shown the case by a channel outside follower paths in step ``t``: ``per_hour``
+        impressions an hour, following the daily rhythm, to users drawn by their session rate."""
+        k = self.rng.poisson(per_hour * self.params.step_minutes / 60.0 * self.clock.activity[t])
+        viewer = self._by_activity.draw(k, self.rng)
+        return viewer[viewer != self.target]
 
     def _trend(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """Trending channel: users opening the app now are shown a recent post of the case.
 
-        The share of sessions shown it grows in proportion to the last hour's volume (per 100,000
-        users), up to ``trend_max_share``; the users are drawn in proportion to their session rate.
+        Once the last hour's volume passes ``trend_threshold`` the case gets ``trend_gain``
+        impressions an hour per post of that hour, up to ``trend_max_rate``. These are absolute
+        numbers, so a preset is the same case at any network size large enough not to run out of
+        users (docs/model.md, "Size").
 
         Returns:
             ``(viewer, post)`` of the items shown in this step.
         """
-        share = self._trend_share(t)
-        if share <= 0:
+        rate = self._trend_rate(t)
+        if rate <= 0:
             return _EMPTY_ITEMS
         if self.trend_step is None:
             self.trend_step = t
-        k = self.rng.poisson(self._by_activity.total * self.clock.session_share(t) * share)
-        viewer = self._by_activity.draw(k, self.rng)
-        viewer = viewer[viewer != self.target]
+        viewer = self._shown(t, rate)
         first = int(np.searchsorted(self.log.step, max(0, t - self._window)))  # posts are logged in step order
         return viewer, self.rng.integers(first, len(self.log), len(viewer))
+
+    def _pulse(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exogenous attention (a press article, a TV segment): during a pulse the case gets its
+        impressions whatever its current volume, each showing a post drawn from all its posts so far.
+
+        Returns:
+            ``(viewer, post)`` of the items shown in this step.
+        """
+        rate = self.pulse_rate[t]
+        if rate <= 0 or not len(self.log):
+            return _EMPTY_ITEMS
+        viewer = self._shown(t, rate)
+        return viewer, self.rng.integers(0, len(self.log), len(viewer))
 
     def _react(self, t: int, viewer: np.ndarray, post: np.ndarray) -> None:
         """Reading, deciding and posting for the items seen in this step."""
         P = self.params
         valence = self.log.valence[post]
         self.hostile_views[t] = int(np.count_nonzero(valence < 0))
-        novelty = 2.0 ** (-t * P.step_minutes / 60.0 / P.novelty_halflife)
+        novelty = novelty_factor(t * P.step_minutes / 60.0, P.novelty_halflife, P.novelty_shape)
         seen = Seen(viewer=viewer, valence=valence, outrage=self.log.outrage[post])
         idx, action, new_valence, words = react(self._rules, self.population, seen, t, novelty, self.rng)
         if len(idx) == 0:
@@ -353,6 +380,41 @@ class OutrageModel(mesa.Model):
 
 _EMPTY_ITEMS = (np.empty(0, np.int32), np.empty(0, np.int64))
 _INTERVENTION_STREAM = 0x1A7E  # a constant mixed into the interventions' seeds
+_PULSE_STREAM = 0x9A15  # and into the seed of the pulses' schedule
+_TARGET_STREAM = 0x7A9E  # and into that of the target's planted followers
+
+
+def novelty_factor(age_hours: float, halflife: float, shape: float = 1.0) -> float:
+    """Interest left in a case of this age: ``exp(-ln 2 * (age / halflife) ** shape)``.
+
+    Shape 1 halves it every ``halflife`` hours; below 1 it is a stretched exponential, the form Wu &
+    Huberman (2007, PNAS) fitted to the decay of novelty on Digg: faster at first, then lingering.
+    """
+    if shape == 1.0:
+        return 2.0 ** (-age_hours / halflife)
+    if age_hours <= 0.0:
+        return 1.0
+    return math.exp(-math.log(2.0) * (age_hours / halflife) ** shape)
+
+
+def pulse_schedule(params: ExposureParams, n_steps: int, step_minutes: float, seed: int) -> np.ndarray:
+    """Impressions per hour that exogenous attention pulses bring the case at each step.
+
+    Pulses arrive as a Poisson process (``pulse_rate`` per day) over the run, each lasting
+    ``pulse_duration`` hours with its own size, exponential with mean ``pulse_size``; overlapping
+    pulses add up. The schedule has its own random stream, derived from the run's seed, so that
+    switching pulses on or off leaves the rest of the run's draws in step until the first pulse.
+    """
+    rate = np.zeros(n_steps + 1)
+    if params.pulse_rate <= 0 or params.pulse_size <= 0:
+        return rate
+    rng = np.random.default_rng(np.random.SeedSequence([seed, _PULSE_STREAM]))
+    days = n_steps * step_minutes / 1440.0
+    starts = np.sort(rng.integers(1, max(n_steps, 2), rng.poisson(params.pulse_rate * days)))
+    length = max(1, round(params.pulse_duration * 60.0 / step_minutes))
+    for start, size in zip(starts, rng.exponential(params.pulse_size, len(starts)), strict=True):
+        rate[start : start + length] += size
+    return rate
 
 
 def _side(action: np.ndarray) -> np.ndarray:

@@ -114,7 +114,7 @@ class Network:
 
         Each user gets an attractiveness drawn from a Pareto law whose tail gives
         P(followers = k) ~ k^-follower_exponent, capped so no user has more than
-        ``max_follower_fraction * n_users`` expected followers, and an activity (how many it
+        ``max_followers`` expected followers, and an activity (how many it
         follows) drawn from a lognormal. Edges pair followers and followees in proportion to
         these weights; a share of them is then reciprocated to reach ``reciprocity``.
         """
@@ -122,7 +122,7 @@ class Network:
         # Mutual edges = 2x of the x share reversed, out of (1 + x) edges: solve for x.
         x = params.reciprocity / (2.0 - params.reciprocity)
         m_base = int(round(n * params.mean_followers / (1.0 + x)))
-        w_in = _capped_pareto(n, params.follower_exponent, params.max_follower_fraction * n, m_base, rng)
+        w_in = _capped_pareto(n, params.follower_exponent, params.max_followers, m_base, rng)
         w_out = rng.lognormal(0.0, FOLLOWING_SD, n)
         # Multinomial counts then repeat: far faster than m_base weighted draws at 10^7 edges.
         followee = np.repeat(np.arange(n, dtype=np.int64), rng.multinomial(m_base, w_in / w_in.sum()))
@@ -167,6 +167,33 @@ class Network:
             raise ValueError(f"{path}: no edges after the header")
         ids = np.array(list(index), dtype=object)
         return cls.from_edges(np.array(src), np.array(dst), len(index), ids=ids)
+
+    def with_followers(self, user: int, k: int, rng: np.random.Generator) -> Network:
+        """A copy in which ``user`` has exactly ``k`` followers (the rest of the graph unchanged).
+
+        Missing followers are drawn among the users who do not follow ``user`` yet, in proportion
+        to how many accounts each follows (plus one), as the generator pairs edges; surplus
+        followers are dropped at random. Used to give a scenario's target its audience at any
+        network size (docs/model.md, "Size").
+        """
+        if not 0 <= k < self.n:
+            raise ValueError(f"target_followers={k}: expected fewer than the {self.n:,} users of the network")
+        have = self.followers(user)
+        if len(have) == k:
+            return self
+        if len(have) > k:
+            row = np.sort(rng.choice(have, k, replace=False)).astype(self.indices.dtype)
+        else:
+            weight = np.bincount(self.indices, minlength=self.n).astype(np.float64) + 1.0
+            weight[have] = 0.0
+            weight[user] = 0.0
+            extra = rng.choice(self.n, k - len(have), replace=False, p=weight / weight.sum())
+            row = np.sort(np.concatenate((have, extra))).astype(self.indices.dtype)
+        start, end = self.indptr[user], self.indptr[user + 1]
+        indices = np.concatenate((self.indices[:start], row, self.indices[end:]))
+        indptr = self.indptr.copy()
+        indptr[user + 1 :] += len(row) - (end - start)
+        return Network(indptr=indptr, indices=indices, ids=self.ids)
 
     def save(self, path: str | Path) -> None:
         """Write to a ``.npz`` file (for caching a large generated graph), original ids included."""

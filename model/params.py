@@ -137,8 +137,12 @@ class NetworkParams(_Checked):
     follower_exponent: float = p(
         2.3, 1.5, 4.0, "", "tail exponent gamma of P(followers = k) ~ k^-gamma (Kwak et al. 2010: 2.28)"
     )
-    max_follower_fraction: float = p(
-        0.01, 1e-6, 1.0, "of n_users", "cap on one user's followers, as a fraction of all users"
+    max_followers: int = p(
+        2000,
+        1,
+        None,
+        "followers",
+        "cap on one user's expected followers (absolute, so that a scenario is the same case at any size)",
     )
     reciprocity: float = p(0.2, 0.0, 0.95, "", "fraction of edges that are mutual (Kwak et al. 2010: 0.22)")
 
@@ -171,7 +175,18 @@ class ExposureParams(_Checked):
     """How posts reach users: feeds, visibility decay, the trending channel, the seed post."""
 
     target_followers: int = p(
-        3000, 0, None, "followers", "the target is the user whose follower count is closest to this"
+        3000,
+        0,
+        None,
+        "followers",
+        "the target's audience: the user whose follower count is closest, given exactly this many (target_exact)",
+    )
+    target_exact: bool = p(
+        True,
+        None,
+        None,
+        "",
+        "in a generated graph the target gets exactly target_followers followers (off: the user whose count is closest)",
     )
     seed_clock: float = p(9.0, 0.0, 24.0, "hour of day", "local clock time of the seed post")
     seed_outrage: float = p(1.0, 0.0, 20.0, "words", "moral-emotional words in the seed post")
@@ -189,18 +204,33 @@ class ExposureParams(_Checked):
         0.3, 0.0, 1.0, "", "fraction of the author's followers whose feed shows a reply (attack or defence)"
     )
     trend_threshold: float = p(
-        15.0, 0.0, None, "posts/hour per 100k users", "hourly volume of the case above which it trends"
+        30.0,
+        0.0,
+        None,
+        "posts/hour",
+        "posts about the case in the last hour above which it trends (an absolute volume: the same case at any size)",
     )
     trend_gain: float = p(
-        4e-4,
+        16.7,
         0.0,
-        1.0,
-        "per post/hour per 100k users",
-        "share of app sessions shown the trending case, per unit of hourly volume",
+        None,
+        "impressions per post",
+        "trending impressions per hour for each post about the case in the last hour",
     )
-    trend_max_share: float = p(
-        0.05, 0.0, 1.0, "of sessions", "most sessions a trending case is shown in (trend lists are short)"
+    trend_max_rate: float = p(
+        4170.0, 0.0, None, "impressions/hour", "most trending impressions per hour (trend lists are short)"
     )
+    pulse_rate: float = p(
+        0.0,
+        0.0,
+        48.0,
+        "per day",
+        "exogenous attention pulses (a press article, a TV segment, a share elsewhere) per day; 0: none",
+    )
+    pulse_size: float = p(
+        500.0, 0.0, None, "impressions/hour", "mean impressions per hour of one pulse (each pulse draws its own)"
+    )
+    pulse_duration: float = p(3.0, 0.01, 240.0, "hours", "how long one pulse shows the case")
     sessions: bool = p(True, None, None, "", "users see feed items only when they open the app (off: at the next step)")
     decay: bool = p(True, None, None, "", "posts leave feeds with age (off: visible for ever)")
 
@@ -229,6 +259,14 @@ class DecisionParams(_Checked):
         None,
         "hours",
         "age of the case at which interest in it has halved, inf for never (Wu & Huberman 2007)",
+    )
+    novelty_shape: float = p(
+        1.0,
+        0.05,
+        3.0,
+        "",
+        "shape b of the novelty decay exp(-ln 2 (age / novelty_halflife) ** b): 1 exponential, below 1 a "
+        "stretched exponential whose interest lingers (the form Wu & Huberman 2007 fitted)",
     )
     fatigue: float = p(0.5, 0.0, 1.0, "", "multiplier on action probability per earlier action by the same user")
     max_actions: int = p(5, 1, 1000, "actions", "most actions one user takes in a run")

@@ -34,7 +34,7 @@ def independent_cascade(p: float = 0.05) -> Params:
         propensity_sd=0.0,
         sessions=False,
         decay=False,
-        trend_max_share=0.0,
+        trend_max_rate=0.0,
         social_proof=0.0,
         novelty_halflife=float("inf"),
         outrage_effect=0.0,
@@ -42,24 +42,25 @@ def independent_cascade(p: float = 0.05) -> Params:
         defend=False,
         max_actions=1,
         target_followers=10**9,  # the most-followed user posts the seed
+        target_exact=False,
     )
 
 
 def rumour() -> Params:
     """A retweet cascade of a widely followed source, as in Twitter15/16: no pile-on channel.
 
-    50,000 users; the source may have up to 30% of them as followers; no trending channel;
-    2.5 hours. The values ``pileon calibrate`` fits start from these (docs/model.md).
+    50,000 users; the source has exactly ``target_followers`` followers and other users up to
+    15,000 (as the earlier cap of 30% of 50,000 users allowed); no trending channel; 2.5 hours. The values ``pileon calibrate`` fits start from these (docs/model.md).
     """
     return Params().replace(
         n_users=50_000,
-        max_follower_fraction=0.3,
+        max_followers=15_000,
         target_followers=1000,
         hostile_fraction=0.2,
         supportive_fraction=0.4,
         amplify_prob=0.05,
         reply_prob=0.005,
-        trend_max_share=0.0,
+        trend_max_rate=0.0,
         visibility_halflife=60.0,
         novelty_halflife=2.0,
         horizon_hours=2.5,

@@ -28,7 +28,7 @@ def test_gather_matches_a_python_loop():
 
 
 def test_generated_graph_is_heavy_tailed_with_the_asked_mean_cap_and_reciprocity():
-    p = NetworkParams(n_users=100_000, mean_followers=20, reciprocity=0.2, max_follower_fraction=0.01)
+    p = NetworkParams(n_users=100_000, mean_followers=20, reciprocity=0.2, max_followers=1000)
     net = Network.generate(p, np.random.default_rng(0))
     k = net.follower_counts()
     assert k.mean() == pytest.approx(20, rel=0.05)
@@ -88,3 +88,22 @@ def test_save_and_load_keep_the_original_ids(tmp_path):
     back = Network.load(tmp_path / "g.npz")
     assert back.ids.tolist() == ["alice", "bob", "carol"] and back.ids.dtype == net.ids.dtype
     assert np.array_equal(back.indptr, net.indptr) and np.array_equal(back.indices, net.indices)
+
+
+def test_with_followers_sets_one_users_audience_exactly_and_leaves_the_rest():
+    net = Network.generate(NetworkParams(n_users=5000, mean_followers=10), np.random.default_rng(1))
+    user = int(np.argmin(net.follower_counts()))
+    for k in (0, 7, 400):
+        out = net.with_followers(user, k, np.random.default_rng(2))
+        assert len(out.followers(user)) == k and user not in out.followers(user)
+        assert len(np.unique(out.followers(user))) == k
+        others = np.arange(net.n) != user
+        np.testing.assert_array_equal(out.follower_counts()[others], net.follower_counts()[others])
+        for v in (0, 1, net.n - 1):
+            if v != user:
+                np.testing.assert_array_equal(out.followers(v), net.followers(v))
+    kept = net.followers(user)
+    if len(kept) > 1:  # fewer: a subset of the old followers
+        assert set(net.with_followers(user, 1, np.random.default_rng(3)).followers(user)) <= set(kept)
+    with pytest.raises(ValueError, match="target_followers=5000: expected fewer than the 5,000 users"):
+        net.with_followers(user, 5000, np.random.default_rng(0))

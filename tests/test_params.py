@@ -53,7 +53,7 @@ def test_ranges_are_written_one_way():
     assert s["amplify_prob"].range_text() == "[0, 1]"
     assert s["n_users"].range_text() == "[3, 50000000]"
     assert s["visibility_tail"].range_text() == "[0.05, inf]"
-    assert s["max_follower_fraction"].range_text() == "[1e-06, 1]"
+    assert s["max_followers"].range_text() == "[1, inf]"
     assert s["decay"].range_text() == "true or false"
     assert specs(KINDS["removal"])["what"].range_text() == "one of 'hostile', 'seed'"
 

@@ -67,11 +67,11 @@ def test_replies_reach_followers_only_with_reply_reach():
 def test_trending_reaches_users_outside_follower_paths():
     # Nobody follows the target's followers; 5..49 follow nobody and can only learn of the case by trending.
     net = graph([(1, 0), (2, 0), (3, 0), (4, 0)], 50)
-    kw = dict(trend_threshold=1.0, trend_gain=1.0, trend_max_share=1.0, sessions_per_day=500.0, activity_sd=0.0)
+    kw = dict(trend_threshold=1.0, trend_gain=5000.0, trend_max_rate=1e6, sessions_per_day=500.0, activity_sd=0.0)
     r = cascade_model(net, p=1.0, horizon_hours=1.0, **kw).run()
     outsiders = {e[1] for e in events(r)} - {0, 1, 2, 3, 4}
     assert outsiders and r.trend_step == 1  # the seed is counted once its minute is over
-    r = cascade_model(net, p=1.0, horizon_hours=1.0, **(kw | {"trend_max_share": 0.0})).run()
+    r = cascade_model(net, p=1.0, horizon_hours=1.0, **(kw | {"trend_max_rate": 0.0})).run()
     assert {e[1] for e in events(r)} == {0, 1, 2, 3, 4} and r.trend_step is None
 
 

@@ -73,16 +73,16 @@ def buffy_measures(result: RunResult) -> dict[str, Any]:
     if "protect" in ivs:  # the victim going private
         acted = ivs["protect"]["acted_at"]
         out["private_clock_time"] = _hours(result.clock(acted) - day) if acted is not None else float("inf")
-    if "counter_speech" in ivs:  # the counter-hashtag: its posts, and their hourly volume per 100k users
+    if "counter_speech" in ivs:  # the counter-hashtag: its posts, and their hourly volume
         cs = ivs["counter_speech"]
         posts = cs["report"]["campaign_posts"]
         out["counter_hashtag_uses"] = posts
-        out["counter_hashtag_hourly_per_100k"] = posts / cs["duration"] * 1e5 / result.params["n_users"]
+        out["counter_hashtag_hourly"] = posts / cs["duration"]
     return out
 
 
 def check_buffy(
-    measures: dict[str, Any], anchors: dict[str, Anchor] | None = None, trend_threshold: float = 15.0
+    measures: dict[str, Any], anchors: dict[str, Anchor] | None = None, trend_threshold: float = 30.0
 ) -> list[dict[str, Any]]:
     """Compare measures (of one run, or medians over runs) with every anchor a run can be checked on.
 
@@ -142,9 +142,9 @@ def check_buffy(
         rows.append(
             _row(
                 "counter_hashtag_trending",
-                f"{measures['counter_hashtag_hourly_per_100k']:.0f} posts/hour per 100k",
+                f"{measures['counter_hashtag_hourly']:.0f} posts/hour",
                 f">= trend_threshold ({threshold:g}): enough volume to trend on its own",
-                measures["counter_hashtag_hourly_per_100k"] >= threshold,
+                measures["counter_hashtag_hourly"] >= threshold,
             )
         )
         uses = a["counter_hashtag_uses"]
