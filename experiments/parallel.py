@@ -6,7 +6,9 @@ threads do not survive a fork) and receive ``shared`` once, when they start (a f
 reference table), rather than with every item. At most ``window`` items are in flight, so a long
 iterator of items is read as the work goes and memory stays flat; results come back in the items'
 order or as they finish. A failed item, Ctrl-C or a caller that stops reading shuts the pool down
-at once: queued items are cancelled and the workers are ended, none is left running.
+at once: queued items are cancelled and the workers are ended, none is left running. (A caller
+that may stop early closes the iterator, ``with contextlib.closing(parallel_map(...))``, so that
+this happens at once rather than when the iterator is collected.)
 
 What a worker does when it starts is one function, :func:`_start_worker`: the place to add
 anything every worker must do (ignore Ctrl-C, which its parent handles; notice that its parent is
@@ -19,7 +21,7 @@ import collections
 import gc
 import multiprocessing
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
@@ -41,7 +43,7 @@ def parallel_map[T, R](
     ordered: bool = True,
     window: int | None = None,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[R]:
+) -> Generator[R]:
     """``fn(shared, item)`` for every item, on ``workers`` local processes.
 
     Args:

@@ -16,7 +16,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PROBES = {
     "01_anatomy_of_a_pile_on": (
         """{
-            "posts": s["total_posts"], "hostile_share": s["hostile_share"],
+            "posts": result.summary["total_posts"], "hostile_share": result.summary["hostile_share"],
             "anchors": [r["ok"] for r in check_buffy(buffy_measures(result))],
             "posts_by_audience": hubs.groupby("target's followers")["posts"].median().tolist(),
             "posts_by_trending": trend.groupby("")["posts"].mean().to_dict(),
@@ -58,7 +58,7 @@ def run(name: str) -> tuple[dict, int]:
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit notebooks without outputs"
     probe, _ = PROBES[name]
     nb.cells.append(nbformat.v4.new_code_cell(f"import json as _json\nprint(_json.dumps({probe}))"))
-    resources = {"metadata": {"path": str(path.parent)}}  # run in notebooks/, as a user would
+    resources = {"metadata": {"path": str(path.parent)}}  # the notebooks' own folder, as Jupyter runs them
     nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources=resources).execute()
     printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("name") == "stdout")
     figures = sum("image/png" in o.get("data", {}) for c in nb.cells[:-1] if c.cell_type == "code" for o in c.outputs)

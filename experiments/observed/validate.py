@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,8 @@ def run_validation(
         prior = PopulationPrior.learn(table, training or cascades)  # all of them: a resumed report agrees
         (out / "cascades").mkdir(exist_ok=True)
         args = [(c, refine, figures, str(out / "cascades")) for c in todo]
-        rows = parallel_map(_one, args, (simulator, table, prior), workers=workers, ordered=False)
-        _consume(rows, table_csv, len(todo), progress)
+        with closing(parallel_map(_one, args, (simulator, table, prior), workers=workers, ordered=False)) as rows:
+            _consume(rows, table_csv, len(todo), progress)
     result = pd.read_csv(table_csv, dtype={"cascade": str})
     keep = {c.name for c in cascades}
     growth = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,17 +148,18 @@ def sweep(
         todo = [s for s in specs if s.run_id not in done]
         provenance = output.provenance()
         bar = _bar(len(specs), len(specs) - len(todo), experiment.name, progress)
+        if scheduler:
+            results = _on_dask(todo, scheduler)
+        else:
+            results = _on_processes(todo, 1 if len(todo) <= 1 else workers or os.cpu_count() or 1)
         try:
-            if scheduler:
-                results = _on_dask(todo, scheduler)
-            else:
-                results = _on_processes(todo, 1 if len(todo) <= 1 else workers or os.cpu_count() or 1)
             for row, timeline in results:
                 store.save(row | provenance | {"finished_at": now()}, timeline, experiment.timeline_minutes)
                 bar.update(1)
                 if on_saved is not None:
                     on_saved(row["run_id"])
-        finally:
+        finally:  # stopped early (Ctrl-C, a failed save): end the workers now, not when collected
+            results.close()
             bar.close()
     return SweepReport(store_path, len(specs), len(specs) - len(todo), len(todo), time.perf_counter() - t0)
 
@@ -167,7 +168,7 @@ def _sweep_item(_: None, spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.nd
     return run_spec(spec)
 
 
-def _on_processes(todo: list[RunSpec], workers: int) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+def _on_processes(todo: list[RunSpec], workers: int) -> Generator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
     """Results of ``todo`` from local worker processes (or this one), as they finish."""
     try:
         yield from parallel_map(_sweep_item, todo, workers=workers, ordered=False)
@@ -175,7 +176,7 @@ def _on_processes(todo: list[RunSpec], workers: int) -> Iterator[tuple[dict[str,
         raise RunError(e.item, e.__cause__) from e.__cause__
 
 
-def _on_dask(todo: list[RunSpec], address: str) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+def _on_dask(todo: list[RunSpec], address: str) -> Generator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
     """Results of ``todo`` from a Dask distributed cluster, as they finish."""
     try:
         from distributed import Client

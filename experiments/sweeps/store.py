@@ -121,7 +121,7 @@ class Store:
     def runs(self) -> pd.DataFrame:
         """The ``runs`` table, one row per run, ordered by ``run_id``."""
         df = pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.db)
-        for c in df.columns:  # columns added on the fly have no declared type
+        for c in df.columns:  # columns added on the fly have no declared type: "inf" comes back as text
             if pd.api.types.is_object_dtype(df[c]) or pd.api.types.is_string_dtype(df[c]):
                 converted = pd.to_numeric(df[c], errors="coerce")
                 if converted.notna().sum() == df[c].notna().sum():
