@@ -59,7 +59,9 @@ def run(name: str) -> tuple[dict, int]:
     probe, _ = PROBES[name]
     nb.cells.append(nbformat.v4.new_code_cell(f"import json as _json\nprint(_json.dumps({probe}))"))
     resources = {"metadata": {"path": str(path.parent)}}  # the notebooks' own folder, as Jupyter runs them
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources=resources).execute()
+    # the timeout only guards against a hang: a notebook takes under a minute alone, but a sweep cell
+    # took over 300 s on a 2-core machine shared with other work
+    nbclient.NotebookClient(nb, timeout=1200, kernel_name="python3", resources=resources).execute()
     printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("name") == "stdout")
     figures = sum("image/png" in o.get("data", {}) for c in nb.cells[:-1] if c.cell_type == "code" for o in c.outputs)
     return json.loads(printed), figures
