@@ -182,10 +182,13 @@ def status(model: AppModel) -> np.ndarray:
         who = index[model.log.user]
     out = np.full(len(model.xy), -1)
     out[: len(model.drawn)] = np.where(model.population.seen[model.drawn] > 0, 1, 0)
-    mine = who >= 0
-    for action, c in ((AMPLIFY, 2), (ATTACK, 3), (DEFEND, 4)):
-        hit = mine & (model.log.action == action)
-        out[who[hit]] = c  # later posts overwrite earlier ones: the last thing a user did
+    code = np.zeros(int(max(AMPLIFY, ATTACK, DEFEND)) + 1, np.int64)
+    code[[AMPLIFY, ATTACK, DEFEND]] = (2, 3, 4)
+    acts = np.flatnonzero((who >= 0) & (code[model.log.action] > 0))
+    last = np.full(len(model.xy), -1)
+    np.maximum.at(last, who[acts], acts)  # each drawn user's last post: the last thing they did
+    done = last >= 0
+    out[done] = code[model.log.action[last[done]]]
     return out
 
 
