@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from pileon.model import Network, OutrageModel
+from pileon.model.network import network_rng
 from pileon.model.scenarios import buffy, independent_cascade
 
 
@@ -42,31 +43,55 @@ def run_benchmark(
     seed: int,
     say: Callable[[str], None] = print,
     ic_p: float = 0.052,
+    profile: bool = False,
 ) -> pd.DataFrame:
     """Run every measurement and print a table with the ratios; returns the rows."""
     rows: list[dict[str, Any]] = []
     ctx = mp.get_context("spawn")
     for n in sizes:
         say(f"\n== {n:,} users ==")
-        with ctx.Pool(1, maxtasksperchild=1) as pool:
-            full = pool.apply(_full_model, (n, seed))
+        graph = _in_fresh_process(ctx, _graph, n, seed)
+        rows.append(graph)
+        say(f"  {'graph':<22} {'pileon':<7} built in {graph['run_s']:.2f} s ({graph['edges']:,} edges, "
+            f"{graph['edges'] / graph['run_s']:,.0f}/s), saved in {graph['save_s']:.2f} s, loaded (memory-mapped) "
+            f"in {graph['load_s']:.3f} s, {graph['bytes_per_edge']:.2f} bytes/edge, peak {graph['peak_rss_mb']:,.0f} MB")  # fmt: skip
+        full = _in_fresh_process(ctx, _full_model, n, seed)
         rows.append(full)
-        say(_line(full))
+        say(_line(full) + f"  (graph {full['graph_s']:.2f} s, end to end {full['wall_s']:.2f} s)")
+        bare = _in_fresh_process(ctx, _cascade, "bare", "edges", n, seed, ic_p)
+        rows.append(bare)
+        say(_line(bare))
+        full["of_bare_rate"] = full["exposures_per_s"] / bare["exposures_per_s"]
+        say(f"  full model at {full['of_bare_rate']:.3f} of the bare cascade's exposures per second")
         tools = ["pileon"] + [b for b in baselines if n <= baseline_max_users]
         for mode in ("flips", "edges"):
-            rows.extend(_compare(ctx, tools, mode, n, seed, ic_p, say))
+            compared = _compare(ctx, tools, mode, n, seed, ic_p, say)
+            if mode == "edges":
+                compared[0]["of_bare_rate"] = compared[0]["exposures_per_s"] / bare["exposures_per_s"]
+                say(
+                    f"  pileon's cascade at {compared[0]['of_bare_rate']:.3f} of the bare cascade's exposures per second"
+                )
+            rows.extend(compared)
         for b in baselines:
             if n > baseline_max_users:
                 say(f"  {b}: skipped above --baseline-max-users {baseline_max_users:,}")
+        if profile:
+            for part in _in_fresh_process(ctx, where_time_goes, n, seed):
+                say(f"  time in {part['part']:<34} {part['seconds']:7.2f} s  {part['share']:6.1%}")
     return pd.DataFrame(rows)
+
+
+def _in_fresh_process(ctx: Any, func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)`` in a new process, so that its peak memory is its own."""
+    with ctx.Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply(func, args)
 
 
 def _compare(ctx: Any, tools: list[str], mode: str, n: int, seed: int, p: float, say: Callable[[str], None]) -> list:
     """One cascade comparison: every tool in a fresh process, then the ratios against pileon."""
     rows = []
     for tool in tools:
-        with ctx.Pool(1, maxtasksperchild=1) as pool:
-            row = pool.apply(_cascade, (tool, mode, n, seed, p))
+        row = _in_fresh_process(ctx, _cascade, tool, mode, n, seed, p)
         rows.append(row)
         say(_line(row))
     ref = rows[0]
@@ -97,20 +122,144 @@ def _warm_up() -> None:
     OutrageModel(buffy().replace(n_users=2000, target_followers=50, horizon_hours=0.5, trend_threshold=0), seed=0).run()
 
 
+def _buffy_at(n: int) -> Any:
+    """The ``buffy`` preset at ``n`` users, the target's followers scaled with it so that the case
+    can trend at any size (3,000 at 200,000 users, the largest hub at 10^6)."""
+    return buffy().replace(n_users=n, target_followers=3000 * n // 200_000)
+
+
 def _full_model(n: int, seed: int) -> dict[str, Any]:
     _warm_up()
+    params = _buffy_at(n)
     t0 = time.perf_counter()
-    # The target's reach scales with the network so that the case can trend at any size.
-    model = OutrageModel(buffy().replace(n_users=n, target_followers=3000 * n // 200_000), seed=seed)
+    net = Network.generate(params.network, network_rng(seed))  # what OutrageModel would build
     t1 = time.perf_counter()
-    r = model.run()
+    model = OutrageModel(params, seed=seed, network=net)
     t2 = time.perf_counter()
+    r = model.run()
+    t3 = time.perf_counter()
     s = r.summary
     return {
-        "users": n, "case": "full model, 48 h #Buffy", "tool": "pileon", "setup_s": t1 - t0, "run_s": t2 - t1,
-        "exposures": s["exposures"], "exposures_per_s": s["exposures"] / (t2 - t1), "posts": s["total_posts"],
-        "activated": s["unique_participants"], "peak_rss_mb": _peak_rss_mb(),
+        "users": n, "case": "full model, 48 h #Buffy", "tool": "pileon", "graph_s": t1 - t0, "setup_s": t2 - t0,
+        "run_s": t3 - t2, "wall_s": t3 - t0, "exposures": s["exposures"], "exposures_per_s": s["exposures"] / (t3 - t2),
+        "posts": s["total_posts"], "activated": s["unique_participants"], "peak_rss_mb": _peak_rss_mb(),
     }  # fmt: skip
+
+
+def _graph(n: int, seed: int) -> dict[str, Any]:
+    """Build the #Buffy graph at ``n`` users, save it, load it back memory-mapped."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    _warm_up()
+    params = _buffy_at(n)
+    t0 = time.perf_counter()
+    net = Network.generate(params.network, network_rng(seed))
+    t1 = time.perf_counter()
+    peak = _peak_rss_mb()
+    folder = Path(tempfile.mkdtemp(prefix="pileon-bench-"))
+    try:
+        net.save(folder / "g")
+        t2 = time.perf_counter()
+        back = Network.load(folder / "g")
+        int(back.indices[-1]) + int(back.indptr[-1])  # touch it
+        t3 = time.perf_counter()
+        size = sum(f.stat().st_size for f in (folder / "g").iterdir())
+    finally:
+        shutil.rmtree(folder)
+    return {
+        "users": n, "case": "graph", "tool": "pileon", "setup_s": 0.0, "run_s": t1 - t0, "wall_s": t1 - t0,
+        "edges": net.n_edges, "save_s": t2 - t1, "load_s": t3 - t2, "bytes_per_edge": size / max(net.n_edges, 1), "peak_rss_mb": peak,
+    }  # fmt: skip
+
+
+def csv_benchmark(edges: int, seed: int, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Write an edge list of about ``edges`` edges (a generated graph, string ids ``u<number>``) to a
+    temporary CSV, then time ``Network.read_csv`` on it in a fresh process."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="pileon-csv-"))
+    try:
+        path = folder / "edges.csv"
+        _write_csv(path, max(3, edges // 20), seed)
+        size = path.stat().st_size
+        row = _in_fresh_process(mp.get_context("spawn"), _read_csv, str(path))
+    finally:
+        shutil.rmtree(folder)
+    row |= {"case": "read an edge list (CSV)", "tool": "pileon", "file_mb": size / 2**20}
+    say(f"  read_csv: {row['edges']:,} edges ({row['file_mb']:,.0f} MB, {row['users']:,} users) in "
+        f"{row['run_s']:.1f} s ({row['edges'] / row['run_s']:,.0f} edges/s), peak {row['peak_rss_mb']:,.0f} MB")  # fmt: skip
+    return row
+
+
+def _write_csv(path: Any, n: int, seed: int) -> None:
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    net = Network.generate(buffy().replace(n_users=n).network, network_rng(seed))
+    ids = pa.array(np.char.add("u", np.arange(n).astype(str)))
+    followee = np.repeat(np.arange(n), net.follower_counts())
+    order = np.random.default_rng(seed).permutation(net.n_edges)  # not grouped by followee
+    with pa_csv.CSVWriter(path, pa.schema([("follower", pa.string()), ("followee", pa.string())])) as w:
+        for part in np.array_split(order, max(1, len(order) // 5_000_000)):
+            w.write_table(pa.table({"follower": ids.take(net.indices[part]), "followee": ids.take(followee[part])}))
+
+
+def _read_csv(path: str) -> dict[str, Any]:
+    from pathlib import Path
+
+    tiny = _tiny_csv()
+    Network.read_csv(tiny)  # load the compiled loops first
+    Path(tiny).unlink()
+    t0 = time.perf_counter()
+    net = Network.read_csv(path)
+    t1 = time.perf_counter()
+    return {"users": net.n, "edges": net.n_edges, "setup_s": 0.0, "run_s": t1 - t0, "wall_s": t1 - t0,
+            "peak_rss_mb": _peak_rss_mb()}  # fmt: skip
+
+
+def _tiny_csv() -> str:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as fh:
+        fh.write("follower,followee\na,b\nb,c\n")
+    return fh.name
+
+
+def where_time_goes(n: int, seed: int) -> list[dict[str, Any]]:
+    """The full model's run under cProfile, its time grouped by part of the step."""
+    import cProfile
+    import pstats
+
+    _warm_up()
+    params = _buffy_at(n)
+    model = OutrageModel(params, seed=seed)
+    prof = cProfile.Profile()
+    prof.enable()
+    model.run()
+    prof.disable()
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    parts = {
+        "fan-out to followers (_fan_out)": ("_fan_out",),
+        "calendar: file and take items": ("_push", "_pop"),
+        "reading and deciding (_react)": ("_react",),
+        "visibility decay (still_visible)": ("still_visible",),
+        "trending channel (_trend)": ("_trend", "_draw"),
+        "event log and counts (post, append)": ("append", "bincount", "_side"),
+        "Mesa's data collector": ("collect",),
+    }
+    total = sum(v[2] for v in stats.values())  # tottime of every function
+    out = []
+    for part, names in parts.items():
+        seconds = sum(v[2] for (_, _, name), v in stats.items() if name in names)
+        out.append({"part": part, "seconds": seconds})
+    out.append({"part": "everything else (numpy glue, Python)", "seconds": total - sum(o["seconds"] for o in out)})
+    for o in out:
+        o["share"] = o["seconds"] / total
+    return out
 
 
 def cascade_graph(n: int, seed: int, mode: str, p: float) -> tuple[Network, float, int]:
@@ -136,7 +285,9 @@ def _cascade(tool: str, mode: str, n: int, seed: int, p: float) -> dict[str, Any
     if tool == "pileon":
         _warm_up()
     t0 = time.perf_counter()
-    if tool == "pileon":
+    if tool == "bare":
+        active, t1 = bare_cascade(net, prob, source, np.random.default_rng(seed))
+    elif tool == "pileon":
         model = OutrageModel(independent_cascade(prob).replace(horizon_hours=4.0), seed=seed, network=net)
         assert model.target == source
         t1 = time.perf_counter()
@@ -155,6 +306,27 @@ def _cascade(tool: str, mode: str, n: int, seed: int, p: float) -> dict[str, Any
         "exposures": exposures, "exposures_per_s": exposures / (t2 - t1), "posts": len(active),
         "activated": len(active), "peak_rss_mb": _peak_rss_mb(),
     }  # fmt: skip
+
+
+def bare_cascade(net: Network, p: float, source: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """The independent cascade at its barest, frontier by frontier in numpy: the followers of the
+    users activated last round each activate with chance ``p``; no feeds, sessions, clock, log or
+    per-user state beyond an activated flag. The reference rate of work on this graph.
+
+    Returns:
+        The activated users, and the clock time at which set-up ended.
+    """
+    active = np.zeros(net.n, bool)
+    active[source] = True
+    frontier = np.array([source])
+    t1 = time.perf_counter()
+    while len(frontier):
+        followers, _ = net.gather(frontier)
+        hit = followers[rng.random(len(followers)) < p]
+        hit = np.unique(hit[~active[hit]])
+        active[hit] = True
+        frontier = hit
+    return np.flatnonzero(active), t1
 
 
 def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.ndarray, float]:

@@ -10,6 +10,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pandas as pd
+
 from .common import UsageError
 
 
@@ -31,6 +33,10 @@ def add_commands(sub: Any) -> None:
                        help="skip baselines above this size (NDlib needs ~2 min and 8 GB at 10^6)")  # fmt: skip
     bench.add_argument("--ic-p", type=float, default=0.052,
                        help="edge-keeping probability of the fixed-coin-flip cascade (default 0.052)")  # fmt: skip
+    bench.add_argument("--profile", action="store_true",
+                       help="also show where the full model's time goes (a run under cProfile, by part of the step)")  # fmt: skip
+    bench.add_argument("--csv-edges", type=int, default=0, metavar="N",
+                       help="also time reading an edge-list CSV of N edges (written first; 0: skip)")  # fmt: skip
     bench.add_argument("--seed", type=int, default=1)
     bench.add_argument("--out", type=Path, default=None, help="also write the table here as CSV")
     bench.set_defaults(func=cmd_bench)
@@ -71,7 +77,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise UsageError(f"--baselines: unknown {', '.join(sorted(unknown))}; expected {expected}")
     if not 0.0 < args.ic_p <= 1.0:
         raise UsageError(f"--ic-p={args.ic_p}: expected a probability in (0, 1]")
-    table = bench.run_benchmark(sizes, baselines, args.baseline_max_users, args.seed, print, ic_p=args.ic_p)
+    table = bench.run_benchmark(
+        sizes, baselines, args.baseline_max_users, args.seed, print, ic_p=args.ic_p, profile=args.profile
+    )
+    if args.csv_edges:
+        table = pd.concat([table, pd.DataFrame([bench.csv_benchmark(args.csv_edges, args.seed, print)])])
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"wrote {args.out}")

@@ -9,11 +9,13 @@ At most a few runs per worker are in flight at once, so memory stays flat howeve
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import multiprocessing
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -29,7 +31,9 @@ from pileon.model.results import RunResult
 from pileon.model.scenarios import get as get_scenario
 
 from .. import output
+from . import networks as saved_networks
 from .design import Experiment, RunSpec
+from .networks import cached_network, network_key
 from .store import Store, now
 
 # Summary entries that are not numbers or are better read from the timeline.
@@ -92,7 +96,8 @@ def _run(spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     params = get_scenario(spec.scenario).replace(**spec.params)
     interventions = [make_intervention(s) for s in spec.interventions]
     t0 = time.perf_counter()
-    result = OutrageModel(params, seed=spec.seed, interventions=interventions).run()
+    network = cached_network(spec.networks, params.network, spec.seed) if spec.networks else None
+    result = OutrageModel(params, seed=spec.seed, network=network, interventions=interventions).run()
     runtime = time.perf_counter() - t0
     row: dict[str, Any] = {
         "run_id": spec.run_id,
@@ -143,6 +148,7 @@ def sweep(
     fresh: bool = False,
     progress: bool = True,
     on_saved: Callable[[int], None] | None = None,
+    networks: str | Path | None = None,
 ) -> SweepReport:
     """Run every run of ``experiment`` not yet in the store at ``store_path``.
 
@@ -153,6 +159,10 @@ def sweep(
         fresh: delete the store first instead of resuming.
         progress: show a progress bar with an ETA.
         on_saved: called with each run id once it is saved (for tests and notebooks).
+        networks: folder where the networks that several runs share (every arm of a point and
+            replicate) are saved once and memory-mapped by each run; give a folder every worker
+            sees when running on Dask. Default: ``STORE.networks`` beside the store, removed once
+            the sweep is complete (a folder given here is kept).
 
     Returns:
         A :class:`SweepReport`.
@@ -164,7 +174,9 @@ def sweep(
     meta = {"fingerprint": experiment.fingerprint, "name": experiment.name, "source": experiment.source,
             "method": experiment.method or "", "problem": json.dumps(experiment.problem()) if experiment.method == "sobol" else "",
             "points": str(len(experiment.points)), "replicates": str(experiment.replicates)}  # fmt: skip
-    specs = experiment.specs()
+    default_folder = networks is None
+    folder = Path(networks) if networks is not None else store_path.with_suffix(".networks")
+    specs = _share_networks(experiment.specs(), folder)
     t0 = time.perf_counter()
     with Store(store_path, meta) as store:
         done = store.done()
@@ -185,7 +197,19 @@ def sweep(
                     on_saved(row["run_id"])
         finally:
             bar.close()
+        complete = len(store.done()) == len(specs)
+    if complete and default_folder:
+        saved_networks.remove(folder)
     return SweepReport(store_path, len(specs), len(specs) - len(todo), len(todo), time.perf_counter() - t0)
+
+
+def _share_networks(specs: list[RunSpec], folder: Path) -> list[RunSpec]:
+    """The specs, those whose network another run also uses pointed at the shared ``folder``."""
+    keys = [network_key(get_scenario(s.scenario).replace(**s.params).network, s.seed) for s in specs]
+    uses = Counter(keys)
+    return [
+        dataclasses.replace(s, networks=str(folder)) if uses[k] > 1 else s for s, k in zip(specs, keys, strict=True)
+    ]
 
 
 def _in_process(todo: list[RunSpec]) -> Iterator[tuple[dict[str, Any], dict[str, np.ndarray]]]:
