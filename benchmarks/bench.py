@@ -52,7 +52,7 @@ def run_benchmark(
         say(f"\n== {n:,} users ==")
         graph = _in_fresh_process(ctx, _graph, n, seed)
         rows.append(graph)
-        say(f"  {'graph':<22} {'pileon':<7} built in {graph['run_s']:.2f} s ({graph['edges']:,} edges, "
+        say(f"  {'graph':<22} {'pileon':<7} built in {graph['run_s']:.2f} s (CPU {graph['run_cpu_s']:.2f} s; {graph['edges']:,} edges, "
             f"{graph['edges'] / graph['run_s']:,.0f}/s), saved in {graph['save_s']:.2f} s, loaded (memory-mapped) "
             f"in {graph['load_s']:.3f} s, {graph['bytes_per_edge']:.2f} bytes/edge, peak {graph['peak_rss_mb']:,.0f} MB")  # fmt: skip
         full = _in_fresh_process(ctx, _full_model, n, seed)
@@ -61,16 +61,12 @@ def run_benchmark(
         bare = _in_fresh_process(ctx, _cascade, "bare", "edges", n, seed, ic_p)
         rows.append(bare)
         say(_line(bare))
-        full["of_bare_rate"] = full["exposures_per_s"] / bare["exposures_per_s"]
-        say(f"  full model at {full['of_bare_rate']:.3f} of the bare cascade's exposures per second")
+        _of_bare(full, bare, "full model", say)
         tools = ["pileon"] + [b for b in baselines if n <= baseline_max_users]
         for mode in ("flips", "edges"):
             compared = _compare(ctx, tools, mode, n, seed, ic_p, say)
             if mode == "edges":
-                compared[0]["of_bare_rate"] = compared[0]["exposures_per_s"] / bare["exposures_per_s"]
-                say(
-                    f"  pileon's cascade at {compared[0]['of_bare_rate']:.3f} of the bare cascade's exposures per second"
-                )
+                _of_bare(compared[0], bare, "pileon's cascade", say)
             rows.extend(compared)
         for b in baselines:
             if n > baseline_max_users:
@@ -79,6 +75,15 @@ def run_benchmark(
             for part in _in_fresh_process(ctx, where_time_goes, n, seed):
                 say(f"  time in {part['part']:<34} {part['seconds']:7.2f} s  {part['share']:6.1%}")
     return pd.DataFrame(rows)
+
+
+def _of_bare(row: dict[str, Any], bare: dict[str, Any], what: str, say: Callable[[str], None]) -> None:
+    """The rate of work of ``row`` against the bare cascade's, by wall time and by CPU time (which a
+    machine shared with other work does not inflate)."""
+    row["of_bare_rate"] = row["exposures_per_s"] / bare["exposures_per_s"]
+    row["of_bare_rate_cpu"] = row["exposures_per_cpu_s"] / bare["exposures_per_cpu_s"]
+    say(f"  {what} at {row['of_bare_rate']:.3f} of the bare cascade's exposures per second "
+        f"({row['of_bare_rate_cpu']:.3f} per CPU second)")  # fmt: skip
 
 
 def _in_fresh_process(ctx: Any, func: Callable[..., Any], *args: Any) -> Any:
@@ -105,9 +110,15 @@ def _compare(ctx: Any, tools: list[str], mode: str, n: int, seed: int, p: float,
     return rows
 
 
+def _clock() -> tuple[float, float]:
+    """Wall time and this process's CPU time, now."""
+    return time.perf_counter(), time.process_time()
+
+
 def _line(r: dict[str, Any]) -> str:
     return (
-        f"  {r['case']:<22} {r['tool']:<7} setup {r['setup_s']:7.2f} s  run {r['run_s']:7.2f} s  "
+        f"  {r['case']:<22} {r['tool']:<7} setup {r['setup_s']:7.2f} s  run {r['run_s']:7.2f} s "
+        f"(CPU {r.get('run_cpu_s', float('nan')):6.2f} s)  "
         f"exposures {r['exposures']:>11,}  {r['exposures_per_s']:>12,.0f}/s  peak {r['peak_rss_mb']:>7,.0f} MB"
     )
 
@@ -136,12 +147,15 @@ def _full_model(n: int, seed: int) -> dict[str, Any]:
     t1 = time.perf_counter()
     model = OutrageModel(params, seed=seed, network=net)
     t2 = time.perf_counter()
+    c2 = time.process_time()
     r = model.run()
     t3 = time.perf_counter()
+    cpu = time.process_time() - c2
     s = r.summary
     return {
         "users": n, "case": "full model, 48 h #Buffy", "tool": "pileon", "graph_s": t1 - t0, "setup_s": t2 - t0,
-        "run_s": t3 - t2, "wall_s": t3 - t0, "exposures": s["exposures"], "exposures_per_s": s["exposures"] / (t3 - t2),
+        "run_s": t3 - t2, "run_cpu_s": cpu, "wall_s": t3 - t0, "exposures": s["exposures"],
+        "exposures_per_s": s["exposures"] / (t3 - t2), "exposures_per_cpu_s": s["exposures"] / cpu,
         "posts": s["total_posts"], "activated": s["unique_participants"], "peak_rss_mb": _peak_rss_mb(),
     }  # fmt: skip
 
@@ -155,8 +169,10 @@ def _graph(n: int, seed: int) -> dict[str, Any]:
     _warm_up()
     params = _buffy_at(n)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     net = Network.generate(params.network, network_rng(seed))
     t1 = time.perf_counter()
+    cpu = time.process_time() - c0
     peak = _peak_rss_mb()
     folder = Path(tempfile.mkdtemp(prefix="pileon-bench-"))
     try:
@@ -169,7 +185,7 @@ def _graph(n: int, seed: int) -> dict[str, Any]:
     finally:
         shutil.rmtree(folder)
     return {
-        "users": n, "case": "graph", "tool": "pileon", "setup_s": 0.0, "run_s": t1 - t0, "wall_s": t1 - t0,
+        "users": n, "case": "graph", "tool": "pileon", "setup_s": 0.0, "run_s": t1 - t0, "run_cpu_s": cpu, "wall_s": t1 - t0,
         "edges": net.n_edges, "save_s": t2 - t1, "load_s": t3 - t2, "bytes_per_edge": size / max(net.n_edges, 1), "peak_rss_mb": peak,
     }  # fmt: skip
 
@@ -284,42 +300,47 @@ def _cascade(tool: str, mode: str, n: int, seed: int, p: float) -> dict[str, Any
     net, prob, source = cascade_graph(n, seed, mode, p)
     if tool == "pileon":
         _warm_up()
-    t0 = time.perf_counter()
+    t0, _ = _clock()
     if tool == "bare":
-        active, t1 = bare_cascade(net, prob, source, np.random.default_rng(seed))
+        active, ready = bare_cascade(net, prob, source, np.random.default_rng(seed))
     elif tool == "pileon":
         model = OutrageModel(independent_cascade(prob).replace(horizon_hours=4.0), seed=seed, network=net)
         assert model.target == source
-        t1 = time.perf_counter()
+        ready = _clock()
         active = np.unique(model.run().events["user"])
     elif tool == "ndlib":
-        active, t1 = _ndlib(net, prob, seed, source)
+        active, ready = _ndlib(net, prob, seed, source)
     elif tool in ("mesa", "mesa-lean"):
-        active, t1 = _mesa(net, prob, seed, source, space=tool == "mesa")
+        active, ready = _mesa(net, prob, seed, source, space=tool == "mesa")
     else:
         raise ValueError(f"unknown tool {tool!r}")
-    t2 = time.perf_counter()
+    t2, c2 = _clock()
+    t1, c1 = ready
+    cpu = c2 - c1
     exposures = int(net.follower_counts()[active].sum())  # every activated user exposes all its followers
     case = f"cascade, kept edges p={p:g}" if mode == "flips" else f"cascade, all edges p={p:g}"
     return {
         "users": n, "case": case, "tool": tool, "setup_s": t1 - t0, "run_s": t2 - t1,
-        "exposures": exposures, "exposures_per_s": exposures / (t2 - t1), "posts": len(active),
+        "exposures": exposures, "exposures_per_s": exposures / (t2 - t1), "run_cpu_s": cpu,
+        "exposures_per_cpu_s": exposures / max(cpu, 1e-9), "posts": len(active),
         "activated": len(active), "peak_rss_mb": _peak_rss_mb(),
     }  # fmt: skip
 
 
-def bare_cascade(net: Network, p: float, source: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+def bare_cascade(
+    net: Network, p: float, source: int, rng: np.random.Generator
+) -> tuple[np.ndarray, tuple[float, float]]:
     """The independent cascade at its barest, frontier by frontier in numpy: the followers of the
     users activated last round each activate with chance ``p``; no feeds, sessions, clock, log or
     per-user state beyond an activated flag. The reference rate of work on this graph.
 
     Returns:
-        The activated users, and the clock time at which set-up ended.
+        The activated users, and the wall and CPU times at which set-up ended.
     """
     active = np.zeros(net.n, bool)
     active[source] = True
     frontier = np.array([source])
-    t1 = time.perf_counter()
+    t1 = _clock()
     while len(frontier):
         followers, _ = net.gather(frontier)
         hit = followers[rng.random(len(followers)) < p]
@@ -329,7 +350,7 @@ def bare_cascade(net: Network, p: float, source: int, rng: np.random.Generator) 
     return np.flatnonzero(active), t1
 
 
-def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.ndarray, float]:
+def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.ndarray, tuple[float, float]]:
     import ndlib.models.epidemics as ep
     import ndlib.models.ModelConfig as mc  # noqa: N813
     import networkx as nx
@@ -344,7 +365,7 @@ def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.nda
     for e in g.edges():  # NDlib falls back to its own probability where an edge has no threshold
         cfg.add_edge_configuration("threshold", e, p)
     model.set_initial_status(cfg)
-    t1 = time.perf_counter()
+    t1 = _clock()
     while True:
         it = model.iteration(node_status=False)
         if it["iteration"] > 0 and it["node_count"][1] == 0:  # nobody left to spread
@@ -353,7 +374,7 @@ def _ndlib(net: Network, p: float, model_seed: int, source: int) -> tuple[np.nda
     return np.array(sorted(k for k, v in status.items() if v != 0)), t1
 
 
-def _mesa(net: Network, p: float, seed: int, source: int, space: bool) -> tuple[np.ndarray, float]:
+def _mesa(net: Network, p: float, seed: int, source: int, space: bool) -> tuple[np.ndarray, tuple[float, float]]:
     """The independent cascade as a plain Mesa model, one Agent per user.
 
     ``space``: as Mesa's examples write it (Virus on a Network), users are CellAgents on a
@@ -361,7 +382,7 @@ def _mesa(net: Network, p: float, seed: int, source: int, space: bool) -> tuple[
     Agent holds a list of its followers (Mesa written for speed).
 
     Returns:
-        The activated users, and the clock time at which set-up ended.
+        The activated users, and the wall and CPU times at which set-up ended.
     """
     import mesa
     import networkx as nx
@@ -410,22 +431,35 @@ def _mesa(net: Network, p: float, seed: int, source: int, space: bool) -> tuple[
             self.running = fresh
 
     model = Cascade()
-    t1 = time.perf_counter()
+    t1 = _clock()
     while model.running:
         model.step()
     return np.array([i for i, a in enumerate(model.users) if a.state != 0]), t1
 
 
 def sweep_benchmark(
-    runs: int, users: int, workers: int, store: str, say: Callable[[str], None] = print, sample_s: float = 0.5
+    runs: int,
+    users: int,
+    workers: int,
+    store: str,
+    say: Callable[[str], None] = print,
+    sample_s: float = 0.5,
+    arms: int = 1,
+    serial: int = 50,
 ) -> dict[str, Any]:
     """Time a sweep of ``runs`` #Buffy runs of ``users`` users, and watch its memory.
 
+    With ``arms`` > 1 the runs are ``runs // arms`` replicates of ``arms`` arms (no intervention,
+    and removal of shared attacks after 15, 30, 60, ... minutes), the shape of an
+    intervention-effect study: the arms of a replicate share one network, built once and
+    memory-mapped by the others (``STORE.networks/``).
+
     The baseline, in the same command: the same runs one after another in this process (the first
-    ``min(runs, 50)`` of them), so the ratio says how much of the machine the sweep uses
-    (parallel speed-up, with every overhead of processes and the store included). Memory: the
-    resident memory of this process and its workers, sampled every ``sample_s`` seconds; "flat"
-    means the last tenth of the sweep peaks no higher than the second tenth.
+    ``min(runs, serial)`` of them, each building its own network), so the ratio says how much of the
+    machine the sweep uses (parallel speed-up and network reuse, with every overhead of processes
+    and the store included). Memory: the resident memory of this process and its workers, sampled
+    every ``sample_s`` seconds; "flat" means the last tenth of the sweep peaks no higher than the
+    second tenth.
 
     Returns:
         The figures, by name.
@@ -438,12 +472,18 @@ def sweep_benchmark(
     from pileon.experiments.sweeps.design import parse
     from pileon.experiments.sweeps.run import run_spec, sweep
 
-    exp = parse({"experiment": {"name": f"bench-{runs}", "replicates": runs, "seed": 1},
-                 "params": {"n_users": users}})  # fmt: skip
+    doc: dict[str, Any] = {
+        "experiment": {"name": f"bench-{runs}", "replicates": max(1, runs // arms), "seed": 1},
+        "params": {"n_users": users},
+    }
+    if arms > 1:
+        doc["arms"] = {"removal": [{"kind": "removal", "delay": [15.0 * 2**i for i in range(arms - 1)]}]}
+    exp = parse(doc)
     Path(store).unlink(missing_ok=True)
     specs = exp.specs()
+    runs = len(specs)
     _warm_up()
-    k = min(runs, 50)
+    k = min(runs, serial)
     t0 = time.perf_counter()
     for spec in specs[:k]:
         run_spec(spec)
@@ -481,6 +521,7 @@ def sweep_benchmark(
     out = {
         "runs": runs,
         "users": users,
+        "arms": arms,
         "workers": workers,
         "sweep_s": round(report.seconds, 1),
         "runs_per_s": round(runs / report.seconds, 1),
@@ -490,7 +531,7 @@ def sweep_benchmark(
         "rss_mb_last_tenth": round(float(late), 1),
         "rss_growth": round(float(late / early), 3),
     }
-    say(f"sweep of {runs:,} runs of {users:,} users on {workers} workers: {report.seconds:.1f} s "
+    say(f"sweep of {runs:,} runs of {users:,} users ({arms} arms a replicate) on {workers} workers: {report.seconds:.1f} s "
         f"({out['runs_per_s']} runs/s; {out['speedup_vs_serial']}x the in-process rate)")  # fmt: skip
     say(f"memory (this process + workers): {early:.0f} MB in the second tenth of the sweep, {late:.0f} MB in "
         f"the last tenth (x{out['rss_growth']})")  # fmt: skip

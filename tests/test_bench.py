@@ -47,3 +47,13 @@ def test_the_bare_cascade_activates_exactly_the_reachable_users():
     active, _ = bare_cascade(net, p, source, np.random.default_rng(0))
     ours = _cascade("pileon", "flips", 5000, 3, 0.1)
     assert len(active) == ours["activated"] > 50
+
+
+def test_the_sweep_benchmark_with_arms_sharing_networks(tmp_path):
+    from benchmarks.bench import sweep_benchmark
+
+    lines = []
+    out = sweep_benchmark(6, 2000, 2, str(tmp_path / "s.sqlite"), say=lines.append, arms=3, serial=2)
+    assert out["runs"] == 6 and out["arms"] == 3 and out["sweep_s"] > 0
+    assert not (tmp_path / "s.networks").exists()  # the shared networks are removed with a complete sweep
+    assert any("3 arms a replicate" in line for line in lines)

@@ -51,6 +51,11 @@ def add_commands(sub: Any) -> None:
     bs.add_argument("--runs", type=int, default=1000, help="runs in the sweep (default: 1000)")
     bs.add_argument("--users", type=int, default=10_000, help="users per run (default: 10000)")
     bs.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    bs.add_argument("--arms", type=int, default=1,
+                    help="arms a replicate (no intervention + removal after 15, 30, ... min); the arms of a "
+                    "replicate share one saved network (default: 1)")  # fmt: skip
+    bs.add_argument("--serial", type=int, default=50,
+                    help="runs done one after another in this process first, the baseline (default: 50)")  # fmt: skip
     bs.add_argument("--store", type=Path, default=Path("runs/bench-sweep.sqlite"), help="store (replaced)")
     bs.set_defaults(func=cmd_bench_sweep)
 
@@ -92,8 +97,8 @@ def cmd_bench_sweep(args: argparse.Namespace) -> int:
     """``pileon bench-sweep``."""
     bench = load_benchmarks()
 
-    for name in ("runs", "users", "workers"):
+    for name in ("runs", "users", "workers", "arms", "serial"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name}={getattr(args, name)}: expected at least 1")
-    bench.sweep_benchmark(args.runs, args.users, args.workers, str(args.store))
+    bench.sweep_benchmark(args.runs, args.users, args.workers, str(args.store), arms=args.arms, serial=args.serial)
     return 0
