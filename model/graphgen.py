@@ -325,7 +325,7 @@ def csr_from_edges(follower: np.ndarray, followee: np.ndarray, n: int) -> tuple[
 @numba.njit(cache=True)
 def first_appearance(codes_a: np.ndarray, codes_b: np.ndarray, k: int) -> np.ndarray:
     """New numbers for ``k`` codes in order of first appearance in ``a[0], b[0], a[1], b[1], ...``."""
-    number = np.full(k, -1, np.int64)
+    number = np.full(k, -1, np.int32)  # fewer than 2^31 users (followers are int32)
     next_number = 0
     for i in range(len(codes_a)):
         for c in (codes_a[i], codes_b[i]):

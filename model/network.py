@@ -158,7 +158,10 @@ class Network:
         follower, followee = columns
         if len(follower) == 0:
             raise ValueError(f"{path}: no edges after the header")
-        ids, codes = _number_ids(follower, followee)
+        numbered = _number_ids(follower, followee)
+        if numbered is None:  # an empty field: the line-by-line reader names its line
+            return cls._read_csv_by_line(path)
+        ids, codes = numbered
         return cls.from_edges(codes[0], codes[1], len(ids), ids=ids)
 
     @classmethod
@@ -230,10 +233,9 @@ class Network:
 
 
 def _read_edge_columns(path: Path) -> tuple[pa.ChunkedArray, pa.ChunkedArray] | None:
-    """The two columns as strings, spaces trimmed, by pyarrow; None if a row is malformed (a field
-    missing or empty, one too many, a quote left open), which the line-by-line reader will name."""
+    """The two columns as strings, by pyarrow; None if a row is malformed (a field missing, one
+    too many, a quote left open), which the line-by-line reader will name."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     from pyarrow import csv as pa_csv
 
     try:
@@ -249,30 +251,33 @@ def _read_edge_columns(path: Path) -> tuple[pa.ChunkedArray, pa.ChunkedArray] | 
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    out = []
-    for name in ("follower", "followee"):
-        column = table.column(name)
-        trimmed = pc.utf8_trim_whitespace(column)
-        if pc.any(pc.equal(pc.utf8_length(trimmed), 0)).as_py():
-            return None
-        out.append(trimmed)
-    return out[0], out[1]
+    return table.column("follower"), table.column("followee")
 
 
-def _number_ids(follower: pa.ChunkedArray, followee: pa.ChunkedArray) -> tuple[np.ndarray, list[np.ndarray]]:
+def _number_ids(follower: pa.ChunkedArray, followee: pa.ChunkedArray) -> tuple[np.ndarray, list[np.ndarray]] | None:
     """Number the ids in order of first appearance (row by row, follower before followee).
 
+    The ids are dictionary-encoded as they are, then the distinct ones trimmed of surrounding
+    spaces (so " a" and "a" are one user): trimming millions of distinct ids, not hundreds of
+    millions of fields.
+
     Returns:
-        ``(ids, [follower numbers, followee numbers])``.
+        ``(ids, [follower numbers, followee numbers])``, or None if a field is empty.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     both = pa.chunked_array(follower.chunks + followee.chunks).dictionary_encode().combine_chunks()
     codes = both.indices.to_numpy()
+    trimmed = pc.utf8_trim_whitespace(both.dictionary)
+    if pc.any(pc.equal(pc.utf8_length(trimmed), 0)).as_py():
+        return None
+    merged = trimmed.dictionary_encode()  # ids that differed only by spaces become one
+    codes = merged.indices.to_numpy()[codes]
     m = len(follower)
-    number = first_appearance(codes[:m], codes[m:], len(both.dictionary))
-    order = np.argsort(number)
-    ids = np.asarray(both.dictionary.to_numpy(zero_copy_only=False), dtype=object)[order]
+    number = first_appearance(codes[:m], codes[m:], len(merged.dictionary))
+    ids = np.empty(len(number), dtype=object)
+    ids[number] = merged.dictionary.to_numpy(zero_copy_only=False)
     return ids, [number[codes[:m]], number[codes[m:]]]
 
 
