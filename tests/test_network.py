@@ -33,7 +33,7 @@ def test_generated_graph_is_heavy_tailed_with_the_asked_mean_cap_and_reciprocity
     k = net.follower_counts()
     assert k.mean() == pytest.approx(20, rel=0.05)
     assert net.reciprocity() == pytest.approx(0.2, abs=0.03)
-    assert k.max() <= 1.2 * 0.01 * 100_000  # the cap holds up to multinomial noise
+    assert k.max() <= 1.2 * 0.01 * 100_000  # the cap holds up to Poisson noise
     assert k.max() > 30 * k.mean()  # hubs
     tail = k[k >= 30]
     gamma = 1 + len(tail) / np.log(tail / 29.5).sum()  # discrete power-law MLE (Clauset et al. 2009)
@@ -131,3 +131,25 @@ def test_read_csv_fast_and_line_by_line_paths_agree(tmp_path):
     fast, slow = Network.read_csv(f), Network._read_csv_by_line(f)
     assert fast.ids.tolist() == slow.ids.tolist() and fast.ids[0] == f"u{a[0]}"
     assert np.array_equal(fast.indptr, slow.indptr) and np.array_equal(fast.indices, slow.indices)
+
+
+def test_the_generated_graph_does_not_depend_on_the_number_of_cores():
+    import numba
+
+    p = NetworkParams(n_users=30_000)
+    before = numba.get_num_threads()
+    try:
+        graphs = []
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            graphs.append(Network.generate(p, np.random.default_rng(6)))
+    finally:
+        numba.set_num_threads(before)
+    assert all(
+        np.array_equal(g.indices, graphs[0].indices) and np.array_equal(g.indptr, graphs[0].indptr) for g in graphs
+    )
+    k = graphs[0].follower_counts()
+    # no self-loops, no repeated followers
+    followee = np.repeat(np.arange(p.n_users), k)
+    assert not np.any(graphs[0].indices == followee)
+    assert len(np.unique(followee * p.n_users + graphs[0].indices)) == graphs[0].n_edges
