@@ -51,7 +51,7 @@ class AppModel(OutrageModel):
     def __init__(
         self,
         scenario_name: str = "buffy",
-        seed: int = 1,
+        seed: int = 6,  # a seed whose pile-on is under way within two hours at the default size
         n_users: int = 20_000,
         hostile_fraction: float = _BUFFY.hostile_fraction,
         supportive_fraction: float = _BUFFY.supportive_fraction,
@@ -257,7 +257,7 @@ def _slider(label: str, value: float, lo: float, hi: float, step: float) -> Slid
 
 MODEL_PARAMS = {
     "scenario_name": {"type": "Select", "value": "buffy", "values": SCENARIOS, "label": "scenario"},
-    "seed": {"type": "InputText", "value": "1", "label": "seed"},
+    "seed": {"type": "InputText", "value": "6", "label": "seed"},
     "n_users": _slider("n_users", 20_000, 2_000, 200_000, 2_000),
     "hostile_fraction": _slider("hostile_fraction", _BUFFY.hostile_fraction, 0.0, 0.8, 0.05),
     "supportive_fraction": _slider("supportive_fraction", _BUFFY.supportive_fraction, 0.0, 0.8, 0.05),
