@@ -113,8 +113,12 @@ def _react(
         if users[v].acted_at == t or acted >= rules.max_actions:
             continue
         s = np.float64(users[v].stance)
-        common = (1.0 + rules.social_proof * np.log1p(users[v].seen)) * rules.fatigue**acted * novelty
-        common *= (1.0 + rules.outrage_effect * users[v].susceptibility) ** outrage[i]
+        # A factor whose parameter is 0 is exactly 1: skipping its log or power changes no result.
+        common = rules.fatigue**acted * novelty
+        if rules.social_proof != 0.0:
+            common = (1.0 + rules.social_proof * np.log1p(users[v].seen)) * rules.fatigue**acted * novelty
+        if rules.outrage_effect != 0.0:
+            common *= (1.0 + rules.outrage_effect * users[v].susceptibility) ** outrage[i]
         same_side = valence[i] == 0 or valence[i] * s > 0
         p_amp = users[v].amplify * abs(s) * (1.0 if same_side else rules.cross_amplify) * common
         p_att = 0.0

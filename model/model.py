@@ -16,7 +16,7 @@ from .clock import Clock
 from .decisions import ACTIONS, AMPLIFY, ATTACK, DEFEND, SEED, Rules, Seen, react
 from .feed import Calendar, Outgoing, Reach, fan_out, still_visible
 from .interventions import Intervention, NewPosts
-from .network import Network
+from .network import Network, network_rng
 from .params import ExposureParams, Params
 from .population import Population
 from .results import EventLog, RunResult
@@ -47,6 +47,9 @@ class OutrageModel(mesa.Model):
         seed: seed of the run's single ``numpy.random.Generator`` (``self.rng``); None draws one
             from the operating system and records it in ``self.seed`` and the results.
         network: a follower graph to use instead of generating one (``n_users`` then follows it).
+            A generated graph is drawn from its own stream (:func:`model.network.network_rng`),
+            so passing ``Network.generate(params.network, network_rng(seed))`` (or that graph
+            saved and loaded) gives the same run as passing nothing.
         preset: name of a scenario in :mod:`model.scenarios` (e.g. ``"buffy"``) used as the base.
         interventions: policies applied in this run (:mod:`model.interventions`), in list order;
             the model works on its own copies, so one list can serve many runs.
@@ -73,7 +76,7 @@ class OutrageModel(mesa.Model):
         self.params = base.replace(**overrides) if overrides else base
         self.seed = seed
         P = self.params
-        self.network = network if network is not None else Network.generate(P.network, self.rng)
+        self.network = network if network is not None else Network.generate(P.network, network_rng(seed))
         n = self.network.n
         self.population = Population.draw(P.population, n, self.rng)
         self.n_steps = max(1, math.ceil(P.horizon_hours * 60.0 / P.step_minutes))

@@ -7,13 +7,21 @@ indices ``0..n-1``; a graph loaded from a file keeps the original ids in ``ids``
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from .graphgen import chung_lu, csr_from_edges, first_appearance
 from .params import NetworkParams
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# Mixed into a run's seed for the stream its generated network is drawn from (see network_rng).
+NETWORK_STREAM = 0x6E6574
 
 # Spread (log units) of how many accounts a user follows. Following counts are less skewed than
 # follower counts (Kwak et al. 2010, Fig. 1); a lognormal with sigma 1 gives that shape.
@@ -34,6 +42,10 @@ class Network:
     indptr: np.ndarray  # int64, length n + 1
     indices: np.ndarray  # int32, the followers, sorted within each row
     ids: np.ndarray | None = None  # original user ids of a loaded graph
+
+    def __post_init__(self) -> None:
+        for a in (self.indptr, self.indices):  # a graph never changes (and a loaded one may be a read-only map)
+            a.flags.writeable = False
 
     @property
     def n(self) -> int:
@@ -92,50 +104,42 @@ class Network:
 
         Self-loops and repeated edges are dropped.
         """
-        follower = np.asarray(follower, dtype=np.int64)
-        followee = np.asarray(followee, dtype=np.int64)
+        follower, followee = (np.asarray(a) for a in (follower, followee))
+        follower, followee = (a if a.dtype.kind in "iu" else a.astype(np.int64) for a in (follower, followee))
         if len(follower) != len(followee):
             raise ValueError("follower and followee arrays differ in length")
         if len(follower) and (min(follower.min(), followee.min()) < 0 or max(follower.max(), followee.max()) >= n):
             raise ValueError(f"user indices must lie in [0, {n - 1}]")
-        key = followee * n + follower
-        key = key[follower != followee]
-        key.sort()
-        if len(key) > 1:
-            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
-        rows = key // n
-        indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        return cls(indptr=indptr, indices=(key - rows * n).astype(np.int32), ids=ids)
+        indptr, indices = csr_from_edges(follower, followee, n)
+        return cls(indptr=indptr, indices=indices, ids=ids)
 
     @classmethod
     def generate(cls, params: NetworkParams, rng: np.random.Generator) -> Network:
-        """A heavy-tailed follower graph (directed Chung-Lu), built in seconds at 10^6 users.
+        """A heavy-tailed follower graph (directed Chung-Lu), built in seconds at 10^7 users.
 
         Each user gets an attractiveness drawn from a Pareto law whose tail gives
         P(followers = k) ~ k^-follower_exponent, capped so no user has more than
         ``max_followers`` expected followers, and an activity (how many it
         follows) drawn from a lognormal. Edges pair followers and followees in proportion to
-        these weights; a share of them is then reciprocated to reach ``reciprocity``.
+        these weights; a share of them is then reciprocated to reach ``reciprocity``. Built
+        straight into compressed rows by compiled loops on every core (model/graphgen.py).
         """
         n = params.n_users
         # Mutual edges = 2x of the x share reversed, out of (1 + x) edges: solve for x.
         x = params.reciprocity / (2.0 - params.reciprocity)
-        m_base = int(round(n * params.mean_followers / (1.0 + x)))
+        m_base = n * params.mean_followers / (1.0 + x)
         w_in = _capped_pareto(n, params.follower_exponent, params.max_followers, m_base, rng)
-        w_out = rng.lognormal(0.0, FOLLOWING_SD, n)
-        # Multinomial counts then repeat: far faster than m_base weighted draws at 10^7 edges.
-        followee = np.repeat(np.arange(n, dtype=np.int64), rng.multinomial(m_base, w_in / w_in.sum()))
-        follower = np.repeat(np.arange(n, dtype=np.int64), rng.multinomial(m_base, w_out / w_out.sum()))
-        rng.shuffle(follower)
-        back = rng.random(m_base) < x
-        return cls.from_edges(np.concatenate((follower, followee[back])), np.concatenate((followee, follower[back])), n)
+        indptr, indices = chung_lu(w_in, FOLLOWING_SD, m_base, x, rng)
+        return cls(indptr=indptr, indices=indices)
 
     @classmethod
     def read_csv(cls, path: str | Path) -> Network:
         """Load a follower edge list: a CSV with header ``follower,followee``, one edge a line.
 
-        Ids may be any strings; users are numbered in order of first appearance.
+        Ids may be any strings (surrounding spaces are dropped); users are numbered in order of
+        first appearance, and ``ids`` holds the original id of each. The file is parsed by
+        pyarrow's multi-threaded CSV reader (about 100 million edges in under a minute); a file it
+        cannot take as is is read again line by line, to name the line that is wrong.
 
         Raises:
             FileNotFoundError: the file does not exist.
@@ -144,14 +148,31 @@ class Network:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such edge-list file")
+        with path.open(newline="", encoding="utf-8") as fh:
+            header = [h.strip() for h in next(csv.reader(fh), [])]
+        if header[:2] != ["follower", "followee"] or len(header) != 2:
+            raise ValueError(f"{path}, line 1: expected the header 'follower,followee', found {','.join(header)!r}")
+        columns = _read_edge_columns(path)
+        if columns is None:  # something pyarrow would not take: find the line, or read it the slow way
+            return cls._read_csv_by_line(path)
+        follower, followee = columns
+        if len(follower) == 0:
+            raise ValueError(f"{path}: no edges after the header")
+        numbered = _number_ids(follower, followee)
+        if numbered is None:  # an empty field: the line-by-line reader names its line
+            return cls._read_csv_by_line(path)
+        ids, codes = numbered
+        return cls.from_edges(codes[0], codes[1], len(ids), ids=ids)
+
+    @classmethod
+    def _read_csv_by_line(cls, path: Path) -> Network:
+        """The edge list read line by line with Python's csv module: slow, and precise about errors."""
         index: dict[str, int] = {}
         src: list[int] = []
         dst: list[int] = []
         with path.open(newline="", encoding="utf-8") as fh:
             reader = csv.reader(fh)
-            header = [h.strip() for h in next(reader, [])]
-            if header[:2] != ["follower", "followee"] or len(header) != 2:
-                raise ValueError(f"{path}, line 1: expected the header 'follower,followee', found {','.join(header)!r}")
+            next(reader, [])
             for row in reader:
                 if not row:
                     continue
@@ -196,23 +217,105 @@ class Network:
         return Network(indptr=indptr, indices=indices, ids=self.ids)
 
     def save(self, path: str | Path) -> None:
-        """Write to a ``.npz`` file (for caching a large generated graph), original ids included."""
-        arrays = {"indptr": self.indptr, "indices": self.indices}
+        """Write to a folder of ``.npy`` files (``indptr``, ``indices``, ``ids`` if any), which
+        :meth:`load` maps into memory rather than reads; or, for a path ending in ``.npz``, to one
+        compressed-free ``.npz`` file. The folder is written beside its final name and renamed
+        into place, so a reader never sees half a graph."""
+        path = Path(path)
+        ids = None
         if self.ids is not None:  # string ids as a fixed-width unicode array: no pickle needed to read them
-            arrays["ids"] = self.ids.astype(str) if self.ids.dtype == object else self.ids
-        np.savez(path, **arrays)
+            ids = self.ids.astype(str) if self.ids.dtype == object else self.ids
+        if path.suffix == ".npz":
+            arrays = {"indptr": self.indptr, "indices": self.indices} | ({"ids": ids} if ids is not None else {})
+            np.savez(path, **arrays)
+            return
+        part = path.with_name(f".{path.name}.{os.getpid()}.part")
+        part.mkdir(parents=True)
+        np.save(part / "indptr.npy", self.indptr)
+        np.save(part / "indices.npy", self.indices)
+        if ids is not None:
+            np.save(part / "ids.npy", ids)
+        part.rename(path)
 
     @classmethod
-    def load(cls, path: str | Path) -> Network:
-        """Read a graph written by :meth:`save`."""
-        with np.load(path) as z:
-            ids = z["ids"] if "ids" in z.files else None
-            if ids is not None and ids.dtype.kind == "U":
-                ids = ids.astype(object)  # as read_csv gives them
-            return cls(indptr=z["indptr"], indices=z["indices"], ids=ids)
+    def load(cls, path: str | Path, mmap: bool = True) -> Network:
+        """Read a graph written by :meth:`save`; a folder is memory-mapped read-only unless ``mmap``
+        is False (the operating system then pages the graph in as the run touches it, and runs in
+        other processes share the same pages)."""
+        path = Path(path)
+        if path.suffix == ".npz":
+            with np.load(path) as z:
+                ids = z["ids"] if "ids" in z.files else None
+                indptr, indices = z["indptr"], z["indices"]
+        else:
+            if not (path / "indptr.npy").is_file():
+                raise FileNotFoundError(f"{path}: not a saved network (no indptr.npy in it)")
+            mode = "r" if mmap else None
+            indptr = np.load(path / "indptr.npy", mmap_mode=mode)
+            indices = np.load(path / "indices.npy", mmap_mode=mode)
+            ids = np.load(path / "ids.npy") if (path / "ids.npy").is_file() else None
+        if ids is not None and ids.dtype.kind == "U":
+            ids = ids.astype(object)  # as read_csv gives them
+        return cls(indptr=indptr, indices=indices, ids=ids)
 
 
-def _capped_pareto(n: int, gamma: float, k_max: float, m: int, rng: np.random.Generator) -> np.ndarray:
+def _read_edge_columns(path: Path) -> tuple[pa.ChunkedArray, pa.ChunkedArray] | None:
+    """The two columns as strings, by pyarrow; None if a row is malformed (a field missing, one
+    too many, a quote left open), which the line-by-line reader will name."""
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(block_size=1 << 26),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={"follower": pa.string(), "followee": pa.string()},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    return table.column("follower"), table.column("followee")
+
+
+def _number_ids(follower: pa.ChunkedArray, followee: pa.ChunkedArray) -> tuple[np.ndarray, list[np.ndarray]] | None:
+    """Number the ids in order of first appearance (row by row, follower before followee).
+
+    The ids are dictionary-encoded as they are, then the distinct ones trimmed of surrounding
+    spaces (so " a" and "a" are one user): trimming millions of distinct ids, not hundreds of
+    millions of fields.
+
+    Returns:
+        ``(ids, [follower numbers, followee numbers])``, or None if a field is empty.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    both = pa.chunked_array(follower.chunks + followee.chunks).dictionary_encode().combine_chunks()
+    codes = both.indices.to_numpy()
+    trimmed = pc.utf8_trim_whitespace(both.dictionary)
+    if pc.any(pc.equal(pc.utf8_length(trimmed), 0)).as_py():
+        return None
+    merged = trimmed.dictionary_encode()  # ids that differed only by spaces become one
+    codes = merged.indices.to_numpy()[codes]
+    m = len(follower)
+    number = first_appearance(codes[:m], codes[m:], len(merged.dictionary))
+    ids = np.empty(len(number), dtype=object)
+    ids[number] = merged.dictionary.to_numpy(zero_copy_only=False)
+    return ids, [number[codes[:m]], number[codes[m:]]]
+
+
+def network_rng(seed: int) -> np.random.Generator:
+    """The generator a run's network is drawn from: a stream of its own, derived from the run's
+    seed with SeedSequence. So the network depends only on the network parameters and the seed, and
+    a network built once, saved and loaded again gives the same run as one built by the run."""
+    return np.random.default_rng(np.random.SeedSequence([seed, NETWORK_STREAM]))
+
+
+def _capped_pareto(n: int, gamma: float, k_max: float, m: float, rng: np.random.Generator) -> np.ndarray:
     """Pareto weights with P(k) ~ k^-gamma, capped so no expected degree exceeds ``k_max``."""
     w = (1.0 - rng.random(n)) ** (-1.0 / (gamma - 1.0))
     k_max = max(k_max, 1.0)

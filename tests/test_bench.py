@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from benchmarks.bench import _cascade, run_benchmark
@@ -45,10 +46,35 @@ def test_ndlib_drops_a_partial_threshold_table(table, b_activated):
 def test_benchmark_end_to_end_reports_every_measurement():
     lines = []
     table = run_benchmark([3000], [], 0, seed=2, say=lines.append)
-    assert list(table["case"]) == [
-        "full model, 48 h #Buffy",
-        "cascade, kept edges p=0.052",
-        "cascade, all edges p=0.052",
+    assert list(zip(table["case"], table["tool"], strict=True)) == [
+        ("graph", "pileon"),
+        ("full model, 48 h #Buffy", "pileon"),
+        ("cascade, all edges p=0.052", "bare"),
+        ("cascade, kept edges p=0.052", "pileon"),
+        ("cascade, all edges p=0.052", "pileon"),
     ]
-    assert (table["exposures_per_s"] > 0).all() and (table["peak_rss_mb"] > 0).all()
-    assert any("full model" in line for line in lines)
+    cases = table[table["case"] != "graph"]
+    assert (cases["exposures_per_s"] > 0).all() and (table["peak_rss_mb"] > 0).all()
+    assert table["of_bare_rate"].notna().sum() == 2  # the full model and pileon's cascade, against the bare one
+    assert any("of the bare cascade" in line for line in lines)
+    graph = table[table["case"] == "graph"].iloc[0]
+    assert 4.0 <= graph["bytes_per_edge"] < 5.0  # int32 followers, plus the row pointers
+
+
+def test_the_bare_cascade_activates_exactly_the_reachable_users():
+    from benchmarks.bench import bare_cascade, cascade_graph
+
+    net, p, source = cascade_graph(5000, 3, "flips", 0.1)
+    active, _ = bare_cascade(net, p, source, np.random.default_rng(0))
+    ours = _cascade("pileon", "flips", 5000, 3, 0.1)
+    assert len(active) == ours["activated"] > 50
+
+
+def test_the_sweep_benchmark_with_arms_sharing_networks(tmp_path):
+    from benchmarks.bench import sweep_benchmark
+
+    lines = []
+    out = sweep_benchmark(6, 2000, 2, str(tmp_path / "s.sqlite"), say=lines.append, arms=3, serial=2)
+    assert out["runs"] == 6 and out["arms"] == 3 and out["sweep_s"] > 0
+    assert not (tmp_path / "s.networks").exists()  # the shared networks are removed with a complete sweep
+    assert any("3 arms a replicate" in line for line in lines)

@@ -263,13 +263,47 @@ def test_sweep_on_a_dask_local_cluster(tmp_path, small_store):
     from distributed import LocalCluster
 
     exp = experiment.load(write(tmp_path, SMALL))
+    shared = tmp_path / "shared-networks"  # what a folder on shared storage is to a real cluster
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        rep = sweep.sweep(exp, tmp_path / "dask.sqlite", scheduler=cluster.scheduler_address, progress=False)
+        rep = sweep.sweep(
+            exp, tmp_path / "dask.sqlite", scheduler=cluster.scheduler_address, progress=False, networks=shared
+        )
     assert rep.ran == 30
     assert_same_results(tmp_path / "dask.sqlite", small_store)
+    assert len([p for p in shared.iterdir() if p.is_dir()]) == 6  # one per point and replicate, built once
     with Store(tmp_path / "dask.sqlite") as store:
         pids = set(store.runs()["worker_pid"])
     assert os.getpid() not in pids and len(pids) >= 1
+
+
+# -- networks built once --------------------------------------------------------------------------
+
+
+def test_arms_of_a_replicate_share_one_saved_network_and_runs_do_not_change(tmp_path, small_store):
+    from pileon.experiments.sweeps.networks import cached_network
+    from pileon.model import OutrageModel
+    from pileon.model.interventions import make
+    from pileon.model.scenarios import get
+
+    exp = experiment.load(write(tmp_path, SMALL))
+    folder = tmp_path / "nets"
+    sweep.sweep(exp, tmp_path / "kept.sqlite", workers=1, progress=False, networks=folder)
+    saved = sorted(p for p in folder.iterdir() if p.is_dir())
+    assert len(saved) == 6  # 2 points x 3 replicates; the 5 arms of each use the same network
+    assert_same_results(tmp_path / "kept.sqlite", small_store)
+    assert not (tmp_path / "small.networks").exists() and not small_store.with_suffix(".networks").exists()
+    # a run of the sweep, on its own, builds the same network and gives the same results
+    spec = exp.specs()[7]
+    params = get(spec.scenario).replace(**spec.params)
+    alone = OutrageModel(params, seed=spec.seed, interventions=[make(s) for s in spec.interventions]).run()
+    with Store(small_store) as store:
+        row = store.runs().set_index("run_id").loc[spec.run_id]
+    assert alone.summary["attacks_received"] == row["attacks_received"]
+    assert alone.summary["exposures"] == row["exposures"]
+    net = cached_network(folder, params.network, spec.seed)  # read back, memory-mapped
+    assert isinstance(net.indices, np.memmap)
+    built = OutrageModel(params, seed=spec.seed).network
+    assert np.array_equal(net.indices, built.indices) and np.array_equal(net.indptr, built.indptr)
 
 
 # -- the report -----------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pandas as pd
+
 from .common import UsageError
 
 
@@ -42,6 +44,18 @@ def add_commands(sub: Any) -> None:
         default=0.052,
         help="edge-keeping probability of the fixed-coin-flip cascade (default 0.052)",
     )
+    bench.add_argument(
+        "--profile",
+        action="store_true",
+        help="also show where the full model's time goes (a run under cProfile, by part of the step)",
+    )
+    bench.add_argument(
+        "--csv-edges",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time reading an edge-list CSV of N edges (written first; 0: skip)",
+    )
     bench.add_argument("--seed", type=int, default=1)
     bench.add_argument("--out", type=Path, default=None, help="also write the table here as CSV")
     bench.set_defaults(func=cmd_bench)
@@ -56,6 +70,19 @@ def add_commands(sub: Any) -> None:
     bs.add_argument("--runs", type=int, default=1000, help="runs in the sweep (default: 1000)")
     bs.add_argument("--users", type=int, default=10_000, help="users per run (default: 10000)")
     bs.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    bs.add_argument(
+        "--arms",
+        type=int,
+        default=1,
+        help="arms a replicate (no intervention + removal after 15, 30, ... min); the arms of a replicate share "
+        "one saved network (default: 1)",
+    )
+    bs.add_argument(
+        "--serial",
+        type=int,
+        default=50,
+        help="runs done one after another in this process first, the baseline (default: 50)",
+    )
     bs.add_argument("--store", type=Path, default=Path("runs/bench-sweep.sqlite"), help="store (replaced)")
     bs.set_defaults(func=cmd_bench_sweep)
 
@@ -82,7 +109,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise UsageError(f"--baselines: unknown {', '.join(sorted(unknown))}; expected {expected}")
     if not 0.0 < args.ic_p <= 1.0:
         raise UsageError(f"--ic-p={args.ic_p}: expected a probability in (0, 1]")
-    table = bench.run_benchmark(sizes, baselines, args.baseline_max_users, args.seed, print, ic_p=args.ic_p)
+    table = bench.run_benchmark(
+        sizes, baselines, args.baseline_max_users, args.seed, print, ic_p=args.ic_p, profile=args.profile
+    )
+    if args.csv_edges:
+        table = pd.concat([table, pd.DataFrame([bench.csv_benchmark(args.csv_edges, args.seed, print)])])
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"wrote {args.out}")
@@ -93,8 +124,8 @@ def cmd_bench_sweep(args: argparse.Namespace) -> int:
     """``pileon bench-sweep``."""
     bench = load_benchmarks()
 
-    for name in ("runs", "users", "workers"):
+    for name in ("runs", "users", "workers", "arms", "serial"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name}={getattr(args, name)}: expected at least 1")
-    bench.sweep_benchmark(args.runs, args.users, args.workers, str(args.store))
+    bench.sweep_benchmark(args.runs, args.users, args.workers, str(args.store), arms=args.arms, serial=args.serial)
     return 0

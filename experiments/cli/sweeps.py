@@ -30,6 +30,15 @@ def add_commands(sub: Any) -> None:
         metavar="ADDRESS",
         help="run on a Dask distributed cluster, e.g. tcp://127.0.0.1:8786",
     )
+    sw.add_argument(
+        "--networks",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder where networks shared by runs (the arms of a replicate) are saved once and memory-mapped; "
+        "on Dask, a folder every worker sees (default: STORE.networks beside the store, removed when the sweep "
+        "completes; a folder given here is kept)",
+    )
     sw.add_argument("--fresh", action="store_true", help="delete the store first instead of resuming")
     sw.add_argument("--dry-run", action="store_true", help="check the file and print the design; run nothing")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -70,7 +79,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers={args.workers}: expected at least 1")
     try:
         report = run.sweep(
-            exp, out, workers=args.workers, scheduler=args.scheduler, fresh=args.fresh, progress=not args.quiet
+            exp,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            fresh=args.fresh,
+            progress=not args.quiet,
+            networks=args.networks,
         )
     except KeyboardInterrupt:
         print(f"pileon: interrupted; finished runs are saved in {out}: run the same command to resume", file=sys.stderr)

@@ -76,6 +76,7 @@ class RunSpec:
     interventions: tuple[dict[str, Any], ...]  # settings of each intervention
     seed: int
     timeline_minutes: float
+    networks: str | None = None  # folder of saved networks shared with other runs (None: build its own)
 
 
 @dataclass

@@ -10,9 +10,11 @@ At most a few runs per worker are in flight at once, so memory stays flat howeve
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,9 @@ from pileon.model.scenarios import get as get_scenario
 
 from .. import output
 from ..parallel import TaskError, collect_garbage, parallel_map, windowed
+from . import networks as saved_networks
 from .design import Experiment, RunSpec
+from .networks import cached_network, network_key
 from .store import Store, now
 
 # Summary entries that are not numbers or are better read from the timeline.
@@ -63,7 +67,8 @@ def run_spec(spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     params = get_scenario(spec.scenario).replace(**spec.params)
     interventions = [make_intervention(s) for s in spec.interventions]
     t0 = time.perf_counter()
-    result = OutrageModel(params, seed=spec.seed, interventions=interventions).run()
+    network = cached_network(spec.networks, params.network, spec.seed) if spec.networks else None
+    result = OutrageModel(params, seed=spec.seed, network=network, interventions=interventions).run()
     runtime = time.perf_counter() - t0
     row: dict[str, Any] = {
         "run_id": spec.run_id,
@@ -114,6 +119,7 @@ def sweep(
     fresh: bool = False,
     progress: bool = True,
     on_saved: Callable[[int], None] | None = None,
+    networks: str | Path | None = None,
 ) -> SweepReport:
     """Run every run of ``experiment`` not yet in the store at ``store_path``.
 
@@ -124,6 +130,10 @@ def sweep(
         fresh: delete the store first instead of resuming.
         progress: show a progress bar with an ETA.
         on_saved: called with each run id once it is saved (for tests and notebooks).
+        networks: folder where the networks that several runs share (every arm of a point and
+            replicate) are saved once and memory-mapped by each run; give a folder every worker
+            sees when running on Dask. Default: ``STORE.networks`` beside the store, removed once
+            the sweep is complete (a folder given here is kept).
 
     Returns:
         A :class:`SweepReport`.
@@ -141,7 +151,9 @@ def sweep(
         "points": str(len(experiment.points)),
         "replicates": str(experiment.replicates),
     }
-    specs = experiment.specs()
+    default_folder = networks is None
+    folder = Path(networks) if networks is not None else store_path.with_suffix(".networks")
+    specs = _share_networks(experiment.specs(), folder)
     t0 = time.perf_counter()
     with Store(store_path, meta) as store:
         done = store.done()
@@ -161,7 +173,19 @@ def sweep(
         finally:  # stopped early (Ctrl-C, a failed save): end the workers now, not when collected
             results.close()
             bar.close()
+        complete = len(store.done()) == len(specs)
+    if complete and default_folder:
+        saved_networks.remove(folder)
     return SweepReport(store_path, len(specs), len(specs) - len(todo), len(todo), time.perf_counter() - t0)
+
+
+def _share_networks(specs: list[RunSpec], folder: Path) -> list[RunSpec]:
+    """The specs, those whose network another run also uses pointed at the shared ``folder``."""
+    keys = [network_key(get_scenario(s.scenario).replace(**s.params).network, s.seed) for s in specs]
+    uses = Counter(keys)
+    return [
+        dataclasses.replace(s, networks=str(folder)) if uses[k] > 1 else s for s, k in zip(specs, keys, strict=True)
+    ]
 
 
 def _sweep_item(_: None, spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
