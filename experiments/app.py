@@ -38,6 +38,7 @@ from pileon.model.interventions import (
 )
 from pileon.model.params import Spec, specs
 from pileon.model.scenarios import get as get_scenario
+from pileon.model.scenarios import size_note
 
 COLORS = {
     "not reached": "#E4E4E4",
@@ -225,7 +226,9 @@ def settings_text(model: AppModel) -> str:
         f"{iv.kind} ({', '.join(f'{k} {v:g}' for k, v in iv.settings().items() if k != 'kind' and isinstance(v, int | float))})"
         for iv in model.interventions
     )
-    return f"{model.scenario_name} scenario, seed {model.seed} · {values} · interventions: {ivs or 'none'}"
+    text = f"{model.scenario_name} scenario, seed {model.seed} · {values} · interventions: {ivs or 'none'}"
+    note = size_note(model.scenario_name, p.n_users)
+    return f"{text} · note: {note}" if note else text
 
 
 def NetworkView(model: AppModel):  # noqa: N802  (Solara components are named like classes)

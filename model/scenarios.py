@@ -75,6 +75,25 @@ SCENARIOS: dict[str, Callable[[], Params]] = {
 }
 
 
+# The smallest network in which a preset is still its case (docs/policy.md, "Size"): below it the
+# trending channel, which draws its audience from the whole network, shows the case to the same
+# users again and again, and the #Buffy anchors no longer hold (measured: posts by 19:00, median of
+# 10 seeds, 4,296 at 10,000 users, 6,445 at 50,000, 7,491 at 100,000 and about 7,400-8,000 above).
+MIN_USERS: dict[str, int] = {"buffy": 100_000, "default": 100_000}
+
+
+def size_note(name: str, n_users: int) -> str | None:
+    """What to tell a user who runs preset ``name`` below the size where it is its case (None: fine)."""
+    least = MIN_USERS.get(name)
+    if least is None or n_users >= least:
+        return None
+    return (
+        f"{n_users:,} users is a classroom size for the {name} scenario: below {least:,} users it is not the "
+        "same case (the trending channel runs out of fresh users and the #Buffy anchors do not hold), so show "
+        "with it, do not measure with it (docs/policy.md, 'Size')"
+    )
+
+
 def get(name: str) -> Params:
     """The preset called ``name``."""
     if name not in SCENARIOS:

@@ -81,3 +81,18 @@ def test_trending_is_the_same_absolute_channel_at_any_size():
         rates.append((model._trend_rate(60), model._trend_rate(20)))
     # by minute 60: the seed post and 60 attacks; by minute 20, 21 posts: under the threshold of 30
     assert rates[0] == rates[1] == (16.7 * 61, 0.0)
+
+
+def test_below_the_size_where_the_case_holds_every_command_says_so(tmp_path, capsys):
+    from pileon.experiments.cli import main
+    from pileon.model.scenarios import size_note
+
+    assert size_note("buffy", 100_000) is None and size_note("rumour", 5_000) is None
+    assert "classroom size" in size_note("buffy", 20_000)
+    args = ["run", "--n-users", "5000", "--horizon-hours", "1", "--no-plot", "--quiet", "--out", str(tmp_path / "r")]
+    assert main(args) == 0
+    assert "5,000 users is a classroom size for the buffy scenario" in capsys.readouterr().err
+    exp = tmp_path / "e.toml"
+    exp.write_text('[experiment]\nname = "e"\nreplicates = 1\n[params]\nn_users = 5000\nhorizon_hours = 1\n')
+    assert main(["sweep", str(exp), "--dry-run", "--out", str(tmp_path / "e.sqlite")]) == 0
+    assert "classroom size" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import tomllib
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from pileon.model import OutrageModel, Params
 from pileon.model.network import Network
 from pileon.model.params import specs
-from pileon.model.scenarios import SCENARIOS
+from pileon.model.scenarios import SCENARIOS, size_note
 from pileon.model.scenarios import get as get_scenario
 
 from .common import UsageError, add_param_options, resolve_params
@@ -77,6 +78,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     say = (lambda *_: None) if args.quiet else print
     n_users = network.n if network is not None else params.n_users  # an edge list brings its own users
     say(f"pileon: {args.scenario} scenario, {n_users:,} users, seed {args.seed}")
+    note = size_note(args.scenario, n_users)
+    if note:
+        print(f"pileon: note: {note}", file=sys.stderr)
     if network is None and params.n_users >= 500_000:
         say(f"  generating the follower graph ({params.n_users * params.mean_followers:,.0f} edges) ...")
     t0 = time.perf_counter()
@@ -93,6 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     t_run = time.perf_counter() - t1
     extra: dict[str, Any] = {
         "scenario": args.scenario,
+        "size_note": note,
         "timing_s": {"build": round(t_build, 3), "run": round(t_run, 3)},
     }
     anchor_rows = None

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pileon.model.scenarios import get as get_scenario
+from pileon.model.scenarios import size_note
+
 from .common import UsageError
 
 
@@ -15,7 +18,7 @@ def add_commands(sub: Any) -> None:
     sw = sub.add_parser(
         "sweep",
         help="run an experiment file (parameters x interventions x replicates) into a result store",
-        description="Runs every run of the experiment FILE (TOML; see experiments/examples/) not yet in the store, "
+        description="Runs every run of the experiment FILE (TOML; see examples/) not yet in the store, "
         "in parallel, saving each run as it finishes: rerunning the same command after an interruption "
         "resumes. The store is a SQLite file (runs and per-run timelines); read it with `pileon report`.",
     )
@@ -69,6 +72,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"pileon sweep {exp.name}: {len(exp.points)} points x {exp.replicates} replicates x {len(arms)} arms "
         f"= {len(specs):,} runs ({exp.scenario} scenario) -> {out}"
     )
+    smallest = min(p.get("n_users", exp.fixed.get("n_users", get_scenario(exp.scenario).n_users)) for p in exp.points)
+    note = size_note(exp.scenario, smallest)
+    if note:
+        print(f"pileon: note: {note}", file=sys.stderr)
     if args.dry_run:
         for a in arms:
             print(f"  arm {a}")
