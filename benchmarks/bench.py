@@ -151,7 +151,7 @@ def _full_model(n: int, seed: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     net = Network.generate(params.network, network_rng(seed))  # what OutrageModel would build
     t1 = time.perf_counter()
-    model = OutrageModel(params, seed=seed, network=net)
+    model = OutrageModel(params, seed=seed, network=net, generated=True)
     t2 = time.perf_counter()
     c2 = time.process_time()
     r = model.run()

@@ -49,7 +49,10 @@ class OutrageModel(mesa.Model):
         network: a follower graph to use instead of generating one (``n_users`` then follows it).
             A generated graph is drawn from its own stream (:func:`model.network.network_rng`),
             so passing ``Network.generate(params.network, network_rng(seed))`` (or that graph
-            saved and loaded) gives the same run as passing nothing.
+            saved and loaded) with ``generated=True`` gives the same run as passing nothing.
+        generated: ``network`` is the graph this run would generate (a sweep's saved graph): the
+            target then gets exactly ``target_followers`` followers (``target_exact``) as in a
+            generated run. A graph read from a file (the default) keeps its own.
         preset: name of a scenario in :mod:`model.scenarios` (e.g. ``"buffy"``) used as the base.
         interventions: policies applied in this run (:mod:`model.interventions`), in list order;
             the model works on its own copies, so one list can serve many runs.
@@ -63,6 +66,7 @@ class OutrageModel(mesa.Model):
         seed: int | None = None,
         *,
         network: Network | None = None,
+        generated: bool = False,
         preset: str | None = None,
         interventions: Sequence[Intervention] = (),
         **overrides: Any,
@@ -86,7 +90,7 @@ class OutrageModel(mesa.Model):
         self._by_activity = WeightedSampler(self.population.sessions_per_day)
         followers = self.network.follower_counts()
         self.target = int(np.argmin(np.abs(followers - P.target_followers)))
-        if network is None and P.target_exact:  # a generated graph: the target gets exactly its audience
+        if (network is None or generated) and P.target_exact:  # a generated graph: the target gets exactly its audience
             audience = min(P.target_followers, n - 1)
             plant = np.random.default_rng(np.random.SeedSequence([seed, _TARGET_STREAM]))
             self.network = self.network.with_followers(self.target, audience, plant)

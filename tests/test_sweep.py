@@ -302,8 +302,9 @@ def test_arms_of_a_replicate_share_one_saved_network_and_runs_do_not_change(tmp_
     assert alone.summary["exposures"] == row["exposures"]
     net = cached_network(folder, params.network, spec.seed)  # read back, memory-mapped
     assert isinstance(net.indices, np.memmap)
-    built = OutrageModel(params, seed=spec.seed).network
-    assert np.array_equal(net.indices, built.indices) and np.array_equal(net.indptr, built.indptr)
+    built = OutrageModel(params, seed=spec.seed).network  # the target planted in the generated graph
+    planted = OutrageModel(params, seed=spec.seed, network=net, generated=True).network
+    assert np.array_equal(planted.indices, built.indices) and np.array_equal(planted.indptr, built.indptr)
 
 
 # -- the report -----------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def run_spec(spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     interventions = [make_intervention(s) for s in spec.interventions]
     t0 = time.perf_counter()
     network = cached_network(spec.networks, params.network, spec.seed) if spec.networks else None
-    result = OutrageModel(params, seed=spec.seed, network=network, interventions=interventions).run()
+    result = OutrageModel(params, seed=spec.seed, network=network, generated=True, interventions=interventions).run()
     runtime = time.perf_counter() - t0
     row: dict[str, Any] = {
         "run_id": spec.run_id,
