@@ -23,6 +23,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from pileon.model import Network, OutrageModel, Params
+from pileon.model.results import RunResult
 from pileon.model.scenarios import rumour
 
 from ..parallel import parallel_map
@@ -33,14 +34,18 @@ from .readers import Cascade
 
 @dataclass(frozen=True)
 class Prior:
-    """A fitted parameter: its model name and bounds (sampled uniformly on a log scale)."""
+    """A fitted parameter: its model name and bounds, sampled uniformly on a log scale (or, with
+    ``log=False``, on a linear one: for a clock time, say)."""
 
     name: str
     low: float
     high: float
+    log: bool = True
 
     def from_unit(self, u: np.ndarray) -> np.ndarray:
-        """Map [0, 1] to the bounds, log-uniformly."""
+        """Map [0, 1] to the bounds, log-uniformly (or uniformly)."""
+        if not self.log:
+            return self.low + np.asarray(u) * (self.high - self.low)
         return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
 
 
@@ -69,6 +74,29 @@ class Simulator:
             self._network = Network.generate(self.base.network, np.random.default_rng(self.graph_seed))
         return self._network
 
+    def params(self, values: dict[str, float], horizon_minutes: float) -> Params:
+        """The base parameters with ``values`` (whole numbers rounded) and the horizon."""
+        spec = Params.specs()
+        values = {k: round(v) if spec[k].kind is int else v for k, v in values.items()}
+        return self.base.replace(horizon_hours=horizon_minutes / 60.0, **values)
+
+    def results(
+        self,
+        values: dict[str, float],
+        seeds: Sequence[int],
+        horizon_minutes: float,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[RunResult]:
+        """One run per seed, to ``horizon_minutes`` (``progress``: called with the number of runs
+        done after each)."""
+        params = self.params(values, horizon_minutes)
+        out = []
+        for s in seeds:
+            out.append(OutrageModel(params, seed=int(s), network=self.network).run())
+            if progress is not None:
+                progress(len(out))
+        return out
+
     def run(
         self,
         values: dict[str, float],
@@ -78,15 +106,8 @@ class Simulator:
     ) -> list[Cascade]:
         """One simulated cascade per seed, to ``horizon_minutes`` (``progress``: called with the
         number of runs done after each)."""
-        spec = Params.specs()
-        values = {k: round(v) if spec[k].kind is int else v for k, v in values.items()}
-        params = self.base.replace(horizon_hours=horizon_minutes / 60.0, **values)
-        out = []
-        for s in seeds:
-            out.append(Cascade.from_result(OutrageModel(params, seed=int(s), network=self.network).run(), f"sim-{s}"))
-            if progress is not None:
-                progress(len(out))
-        return out
+        runs = self.results(values, seeds, horizon_minutes, progress)
+        return [Cascade.from_result(r, f"sim-{s}") for r, s in zip(runs, seeds, strict=True)]
 
 
 def median_curves(simulated: list[Cascade], window: float, bin_minutes: float) -> np.ndarray:
@@ -180,8 +201,8 @@ def _values(priors: Sequence[Prior], u: np.ndarray) -> dict[str, float]:
 def _check_priors(priors: Sequence[Prior]) -> None:
     for p in priors:
         Params.owner(p.name)  # unknown names fail here, before any work
-        if not 0 < p.low < p.high:
-            raise ValueError(f"prior {p.name}: expected 0 < low < high, got {p.low}, {p.high}")
+        if not (0 < p.low < p.high if p.log else p.low < p.high):
+            raise ValueError(f"prior {p.name}: expected {'0 < ' if p.log else ''}low < high, got {p.low}, {p.high}")
 
 
 @dataclass
