@@ -71,3 +71,23 @@ def test_posts_after_the_first_hour_never_move_the_forecasts(tmp_path, held_out)
     others = after.index != name
     if not held_out:  # control: the changed cascade is training data for the others, so theirs move
         assert not np.allclose(before.loc[others, "final_naive"], after.loc[others, "final_naive"])
+
+
+def test_a_tree_in_both_collections_is_left_out_of_its_own_forecast_twice(tmp_path):
+    """Twitter15 and Twitter16 share source tweets: the reader names the second copy
+    twitter16-<id>, but both copies carry the tree's key, and a cascade leaves out every copy."""
+    from pileon.experiments.observed.forecast import growth_null
+    from pileon.experiments.observed.validate import curve_template
+
+    folder = tmp_path / "trees"
+    shutil.copytree(TREES, folder)
+    twin = sorted((folder / "twitter15" / "tree").glob("*.txt"))[0]
+    shutil.copy(twin, folder / "twitter16" / "tree")
+    cascades = read_twitter_folder(folder)
+    copies = [c for c in cascades if c.key == twin.stem]
+    assert sorted(c.name for c in copies) == [twin.stem, f"twitter16-{twin.stem}"]
+    others = [c for c in cascades if c.key != twin.stem]
+    first = int(np.sum(copies[0].minutes <= 60))
+    assert growth_null(cascades).naive(first, exclude=twin.stem) == growth_null(others).naive(first)
+    own = np.ones((50, 3))
+    np.testing.assert_array_equal(curve_template(cascades).predict(own, twin.stem), curve_template(others).predict(own))

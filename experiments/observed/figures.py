@@ -198,7 +198,7 @@ def pileon_figure(tl: Any, row: pd.Series, daily: pd.DataFrame) -> plt.Figure:
                     starts[later] + 24,
                     color=colour,
                     linewidth=2,
-                    label=PILEON_LABELS[model] + " (mean per hour of each day)" if model == "pileon" else None,
+                    label=f"{PILEON_LABELS[model]}, each day's mean per hour",
                 )
         ax.fill_between(
             np.repeat(starts[later], 2) + np.tile([0, 24], later.sum()),
@@ -244,7 +244,8 @@ def pileon_figure(tl: Any, row: pd.Series, daily: pd.DataFrame) -> plt.Figure:
 
 def pileon_forecast_figure(result: pd.DataFrame) -> plt.Figure:
     """Out-of-sample prediction of pile-ons' volume at onset + 3 and + 7 days from the first day:
-    each pile-on's relative error by forecast."""
+    each pile-on's relative error by forecast, one panel per horizon (a pile-on appears where its
+    data reach that far)."""
     sns.set_theme(style="whitegrid", context="notebook")
     models = {
         "": "pileon",
@@ -253,35 +254,26 @@ def pileon_forecast_figure(result: pd.DataFrame) -> plt.Figure:
         "_hawkes": "Hawkes",
         "_nogrowth": "no growth",
     }
-    frames = []
-    for days, tag in ((3, ""), (7, "_7d")):
-        for suffix, model in models.items():
-            col = f"forecast_error{suffix}{tag}"
-            if col in result:
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "pile-on": result["cascade"],
-                            "relative error": result[col],
-                            "model": model,
-                            "horizon": f"onset + {days} days",
-                        }
-                    )
-                )
-    long = pd.concat(frames, ignore_index=True).dropna()
-    fig, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
-    sns.stripplot(data=long, x="model", y="relative error", hue="pile-on", dodge=False, size=7, jitter=0.15, ax=ax)
-    for i, m in enumerate(models.values()):
-        for days, marker in ((3, "_"), (7, "x")):
-            med = long[(long["model"] == m) & (long["horizon"] == f"onset + {days} days")]["relative error"]
-            if len(med):
-                ax.plot(i, med.median(), marker=marker, color="black", markersize=16, mew=2)
-    ax.set_yscale("log")
-    ax.set_xlabel("")
-    ax.set_title(
-        f"Out-of-sample prediction of {len(result.dropna(subset=['forecast_error']))} pile-ons' volume "
-        "from the first day after the onset: relative error at +3 days (dots; median -) and +7 days "
-        "(median x, where the data reach)",
-        fontsize=9,
-    )
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained", sharey=True)
+    for ax, (days, tag) in zip(axes, ((3, ""), (7, "_7d")), strict=True):
+        cols = {
+            f"forecast_error{suffix}{tag}": m
+            for suffix, m in models.items()
+            if f"forecast_error{suffix}{tag}" in result
+        }
+        long = result.melt("cascade", list(cols), "model", "relative error").dropna()
+        long["model"] = long["model"].map(cols)
+        if long.empty:
+            ax.text(0.5, 0.5, f"no pile-on followed to onset + {days} days", ha="center", transform=ax.transAxes)
+            continue
+        sns.stripplot(data=long, x="model", y="relative error", hue="cascade", size=8, jitter=0.1, ax=ax)
+        med = long.groupby("model", sort=False)["relative error"].median()
+        ax.scatter(range(len(med)), med.to_numpy(), marker="_", s=900, color="black", zorder=3, label="median")
+        ax.set_yscale("log")
+        ax.set_xlabel("")
+        n = long["cascade"].nunique()
+        medians = ", ".join(f"{m} {v:.2f}" for m, v in med.items())
+        ax.set_title(f"volume at onset + {days} days ({n} pile-ons); medians:\n{medians}", fontsize=9)
+        ax.legend(fontsize=8)
+    fig.suptitle("Out-of-sample prediction of pile-ons from their first day after the onset", fontsize=11)
     return fig

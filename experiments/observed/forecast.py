@@ -78,7 +78,7 @@ class PopulationPrior:
         for c in cascades:
             obs = np.log1p(np.searchsorted(c.minutes, times, side="right"))
             d = first_hour_distances(c, table, observe) + np.mean(np.abs(sim - obs), axis=1)
-            accepted.append((c.name, np.argsort(d, kind="stable")[:accept]))
+            accepted.append((c.key, np.argsort(d, kind="stable")[:accept]))
         return cls(len(table.unit), tuple(accepted))
 
     def weights(self, exclude: str | None = None) -> np.ndarray:
@@ -102,7 +102,7 @@ def growth_null(cascades: Sequence[Cascade], observe: float = OBSERVE, horizon: 
     """The growth nulls (:class:`experiments.observed.nulls.GrowthNull`) learned from cascades
     followed to ``horizon``: their posts by ``observe`` and by ``horizon``."""
     return GrowthNull.learn(
-        [c.name for c in cascades],
+        [c.key for c in cascades],
         [np.sum(c.minutes <= observe) for c in cascades],
         [[np.sum(c.minutes <= horizon)] for c in cascades],
     )
@@ -141,7 +141,7 @@ def predict(
     growth = table.counts[:, :, table.count_index(horizon)] / base[:, :, 0]  # (points, replicates)
     growth_curve = table.counts[:, :, [table.count_index(t) for t in ends]] / base  # (points, replicates, bins)
     d = first_hour_distances(early, table, observe)
-    w = prior.weights(exclude=early.name) if prior is not None else np.zeros(len(d))
+    w = prior.weights(exclude=early.key) if prior is not None else np.zeros(len(d))
     pooled = bool(w.sum() > 0)
 
     def draw(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,8 +165,8 @@ def predict(
         },
     }
     if nulls is not None:
-        row["final_naive"] = float(nulls.naive(seen, exclude=early.name)[0])
-        row["final_sizenull"] = float(nulls.size_conditional(seen, exclude=early.name)[0])
+        row["final_naive"] = float(nulls.naive(seen, exclude=early.key)[0])
+        row["final_sizenull"] = float(nulls.size_conditional(seen, exclude=early.key)[0])
     curves = {
         "pileon": seen * np.array([weighted_quantile(col, wn, 0.5) for col in np.median(growth_curve[near], axis=1).T])
     }

@@ -86,7 +86,7 @@ COLUMNS = [
 def curve_template(cascades: Sequence[Cascade], window: float = WINDOW, bin_minutes: float = BIN) -> CurveTemplate:
     """The template null learned from ``cascades``' curves over ``window``."""
     return CurveTemplate.learn(
-        [c.name for c in cascades], [curves(c, window, bin_minutes)[list(CURVES)].to_numpy(float) for c in cascades]
+        [c.key for c in cascades], [curves(c, window, bin_minutes)[list(CURVES)].to_numpy(float) for c in cascades]
     )
 
 
@@ -105,7 +105,7 @@ def validate_one(
     t0 = time.perf_counter()
     row: dict[str, Any] = {"cascade": c.name, "label": c.meta.get("label"), "posts": len(c)}
     own = curves(c, WINDOW, BIN)[list(CURVES)].to_numpy(float)
-    guesses = {"flat": flat(own)} | ({"template": template.predict(own, c.name)} if template is not None else {})
+    guesses = {"flat": flat(own)} | ({"template": template.predict(own, c.key)} if template is not None else {})
     for null, guess in guesses.items():
         row |= {f"nrmse_{k}_{null}": nrmse(guess[:, i], own[:, i]) for i, k in enumerate(CURVES)}
     comparison = None
@@ -151,7 +151,7 @@ def run_validation(
             progress=(lambda d, n: progress("reference table", d, n)) if progress else None,
             count_times=count_times(),
         )
-        learn = training or cascades  # all of them: a resumed report agrees
+        learn = cascades if training is None else training  # all of them: a resumed report agrees
         state = (simulator, table, PopulationPrior.learn(table, learn), growth_null(learn), curve_template(learn))
         if figures and fit:
             (out / "cascades").mkdir(exist_ok=True)
