@@ -195,3 +195,15 @@ def test_summary_gives_medians_skill_and_share_against_each_null():
     assert rows.loc["naive", "skill"] == pytest.approx(0.0) and rows.loc["naive", "better"] == pytest.approx(2.5 / 3)
     # Hawkes: median 0.4, pileon better on 2 of 3
     assert rows.loc["Hawkes", "skill"] == pytest.approx(0.5) and rows.loc["Hawkes", "better"] == pytest.approx(2 / 3)
+
+
+def test_a_saved_reference_table_is_read_back_only_with_the_same_settings(tmp_path, simulator):
+    cache = tmp_path / "table.npz"
+    first = ReferenceTable.build(simulator, PRIORS, points=4, replicates=1, count_times=[60.0], cache=cache)
+    stamp = cache.stat().st_mtime_ns
+    again = ReferenceTable.build(simulator, PRIORS, points=4, replicates=1, count_times=[60.0], cache=cache)
+    assert cache.stat().st_mtime_ns == stamp  # read, not rebuilt
+    np.testing.assert_array_equal(first.counts, again.counts)
+    np.testing.assert_array_equal(first.curves, again.curves)
+    other = ReferenceTable.build(simulator, PRIORS, points=4, replicates=1, seed=1, count_times=[60.0], cache=cache)
+    assert cache.stat().st_mtime_ns != stamp and not np.array_equal(other.unit, first.unit)  # rebuilt, saved

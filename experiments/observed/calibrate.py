@@ -17,6 +17,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -170,22 +172,84 @@ class ReferenceTable:
         workers: int = 1,
         progress: Callable[[int, int], None] | None = None,
         count_times: Sequence[float] = (),
+        cache: Path | None = None,
     ) -> ReferenceTable:
         """Simulate ``replicates`` runs at each of ``points`` scrambled-Sobol points (to the last of
-        ``count_times`` if that is later than ``window``)."""
+        ``count_times`` if that is later than ``window``). With ``cache`` (a ``.npz`` file), a table
+        saved there with the same settings is read instead, and a new one is saved there."""
         _check_priors(priors)
         if points < 1 or replicates < 1:
             raise ValueError(f"a reference table needs points >= 1 and replicates >= 1, got {points} and {replicates}")
         times = np.asarray(sorted(count_times), float)
         if len(times) and times[0] <= 0:
             raise ValueError(f"count_times: expected minutes > 0, got {times[0]:g}")
-        with warnings.catch_warnings():  # Sobol balance is best at powers of 2; any count is valid
-            warnings.simplefilter("ignore", UserWarning)
-            unit = qmc.Sobol(len(priors), scramble=True, seed=np.random.default_rng(seed)).random(points)
+        settings = table_settings(
+            simulator,
+            priors,
+            points,
+            replicates,
+            seed,
+            window=window,
+            bin_minutes=bin_minutes,
+            count_times=times.tolist(),
+        )
+        if cache is not None and (saved := load_arrays(cache, settings)) is not None:
+            return cls(tuple(priors), saved["unit"], saved["curves"], window, bin_minutes, times, saved["counts"])
+        unit = sobol(len(priors), points, seed)
         task = _Task(simulator, replicate_seeds(seed, replicates), window, bin_minutes, times)
         out = _map(task, [_values(priors, u) for u in unit], workers, progress, 0, points)
         sim_curves, counts = np.stack([c for c, _ in out]), np.stack([n for _, n in out])
+        if cache is not None:
+            save_arrays(cache, settings, unit=unit, curves=sim_curves, counts=counts)
         return cls(tuple(priors), unit, sim_curves, window, bin_minutes, times, counts)
+
+
+def sobol(dimensions: int, points: int, seed: int) -> np.ndarray:
+    """A scrambled Sobol design of ``points`` in the unit cube."""
+    with warnings.catch_warnings():  # Sobol balance is best at powers of 2; any count is valid
+        warnings.simplefilter("ignore", UserWarning)
+        return qmc.Sobol(dimensions, scramble=True, seed=np.random.default_rng(seed)).random(points)
+
+
+def table_settings(
+    simulator: Simulator, priors: Sequence[Prior], points: int, replicates: int, seed: int, **more: Any
+) -> dict[str, Any]:
+    """Everything a reference table depends on: a saved table is read back only for the same."""
+    return {
+        "points": points,
+        "replicates": replicates,
+        "seed": seed,
+        "graph_seed": simulator.graph_seed,
+        "priors": [(p.name, p.low, p.high, p.log) for p in priors],
+        "scenario": simulator.base.to_flat(),
+        "model": model_fingerprint(),
+        **more,
+    }
+
+
+def model_fingerprint() -> str:
+    """A hash of the model's source files: a saved table is stale once the model's code changes."""
+    import hashlib
+
+    import pileon.model
+
+    digest = hashlib.sha1()
+    for f in sorted(Path(pileon.model.__file__).parent.glob("*.py")):
+        digest.update(f.name.encode() + f.read_bytes())
+    return digest.hexdigest()
+
+
+def save_arrays(path: Path, settings: dict[str, Any], **arrays: np.ndarray) -> None:
+    """Save a table's arrays with its settings (``.npz``)."""
+    np.savez_compressed(path, settings=np.array(repr(settings)), **arrays)
+
+
+def load_arrays(path: Path, settings: dict[str, Any]) -> dict[str, np.ndarray] | None:
+    """The arrays saved at ``path`` if they were made with ``settings``, else None."""
+    if not Path(path).is_file():
+        return None
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files if k != "settings"} if str(z["settings"]) == repr(settings) else None
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:

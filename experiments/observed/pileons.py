@@ -22,9 +22,8 @@ process (background rate and exponential kernel) fitted to the first day's post 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,18 @@ from pileon.model import Params
 from pileon.model.scenarios import buffy
 
 from . import hawkes
-from .calibrate import Prior, Simulator, _check_priors, _map, _values, replicate_seeds
+from .calibrate import (
+    Prior,
+    Simulator,
+    _check_priors,
+    _map,
+    _values,
+    load_arrays,
+    replicate_seeds,
+    save_arrays,
+    sobol,
+    table_settings,
+)
 from .forecast import PopulationPrior, weighted_quantile
 from .nulls import GrowthNull, relative_error
 from .timelines import ONSET_FACTOR, ONSET_MIN_POSTS, Timeline, find_onset
@@ -95,7 +105,6 @@ class PileonTable:
     priors: tuple[Prior, ...]
     unit: np.ndarray
     hourly: np.ndarray
-    settings: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -107,50 +116,27 @@ class PileonTable:
         seed: int = 0,
         workers: int = 1,
         progress: Callable[[int, int], None] | None = None,
+        cache: Path | None = None,
     ) -> PileonTable:
-        """Simulate ``replicates`` runs at each of ``points`` scrambled-Sobol points."""
-        from scipy.stats import qmc
-
+        """Simulate ``replicates`` runs at each of ``points`` scrambled-Sobol points. With ``cache``
+        (a ``.npz`` file), a table saved there with the same settings is read instead, and a new one
+        is saved there."""
         simulator = simulator or Simulator(base=scenario())
         _check_priors(priors)
         if points < 1 or replicates < 1:
             raise ValueError(f"a reference table needs points >= 1 and replicates >= 1, got {points} and {replicates}")
-        with warnings.catch_warnings():  # Sobol balance is best at powers of 2; any count is valid
-            warnings.simplefilter("ignore", UserWarning)
-            unit = qmc.Sobol(len(priors), scramble=True, seed=np.random.default_rng(seed)).random(points)
         hours = int(round(simulator.base.horizon_hours))
         if hours < LAG_MAX + FIRST_DAY * MAX_DAY:
             raise ValueError(f"the pile-on scenario runs {hours} h; a forecast needs {LAG_MAX + FIRST_DAY * MAX_DAY}")
+        settings = table_settings(simulator, priors, points, replicates, seed, kind="pile-on")
+        if cache is not None and (saved := load_arrays(cache, settings)) is not None:
+            return cls(tuple(priors), saved["unit"], saved["hourly"])
+        unit = sobol(len(priors), points, seed)
         task = _HourlyTask(simulator, replicate_seeds(seed, replicates), hours)
         hourly = np.stack(_map(task, [_values(priors, u) for u in unit], workers, progress, 0, points))
-        return cls(tuple(priors), unit, hourly, cls.settings_for(simulator, priors, points, replicates, seed))
-
-    @staticmethod
-    def settings_for(
-        simulator: Simulator, priors: Sequence[Prior], points: int, replicates: int, seed: int
-    ) -> dict[str, Any]:
-        """What makes a table: a saved table is reused only by a report with the same."""
-        return {
-            "points": points,
-            "replicates": replicates,
-            "seed": seed,
-            "priors": [(p.name, p.low, p.high, p.log) for p in priors],
-            "scenario": simulator.base.to_flat(),
-        }
-
-    def save(self, path: Path) -> None:
-        """Write the table (``.npz``) for a later report with the same settings."""
-        np.savez_compressed(path, unit=self.unit, hourly=self.hourly, settings=np.array(repr(self.settings)))
-
-    @classmethod
-    def load(cls, path: Path, priors: Sequence[Prior], settings: dict[str, Any]) -> PileonTable | None:
-        """The table saved at ``path`` if it was built with ``settings``, else None."""
-        if not path.is_file():
-            return None
-        with np.load(path) as z:
-            if str(z["settings"]) != repr(settings):
-                return None
-            return cls(tuple(priors), z["unit"], z["hourly"], settings)
+        if cache is not None:
+            save_arrays(cache, settings, unit=unit, hourly=hourly)
+        return cls(tuple(priors), unit, hourly)
 
     def first_day_match(self, first_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each point's distance to an observed first day (posts per hour, 24 values) and the lag

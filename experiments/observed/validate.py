@@ -150,6 +150,7 @@ def run_validation(
             workers=workers,
             progress=(lambda d, n: progress("reference table", d, n)) if progress else None,
             count_times=count_times(),
+            cache=out / "reference_table.npz",
         )
         learn = cascades if training is None else training  # all of them: a resumed report agrees
         state = (simulator, table, PopulationPrior.learn(table, learn), growth_null(learn), curve_template(learn))
@@ -319,20 +320,11 @@ def run_timeline_validation(
         else list(observed.values())
     )
     simulator = Simulator(base=pileon_scenario())
-    settings = PileonTable.settings_for(simulator, PILEON_PRIORS, points, replicates, seed)
-    table_file = out / "pileon_table.npz"
-    table = PileonTable.load(table_file, PILEON_PRIORS, settings)
-    if table is None and any(o.usable for o in observed.values()):
-        table = PileonTable.build(
-            simulator,
-            PILEON_PRIORS,
-            points,
-            replicates,
-            seed,
-            workers,
-            (lambda d, n: progress("reference table", d, n)) if progress else None,
-        )
-        table.save(table_file)
+    table = None
+    if any(o.usable for o in observed.values()):
+        report = (lambda d, n: progress("reference table", d, n)) if progress else None
+        cache = out / "pileon_table.npz"
+        table = PileonTable.build(simulator, PILEON_PRIORS, points, replicates, seed, workers, report, cache)
     prior = learn_prior(table, learn) if table is not None else None
     nulls = pileon_growth_null(learn)
     rows, dailies = [], []
