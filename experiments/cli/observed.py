@@ -256,7 +256,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from .. import plots
     from ..observed import figures
     from ..observed.calibrate import Simulator
-    from ..observed.forecast import HORIZON, PopulationPrior, count_times, forecast_table
+    from ..observed.forecast import HORIZON, PopulationPrior, count_times, forecast_table, growth_null
 
     cascades = _load(args.observed, args.format, args.limit)
     training = _load(args.learn_from, "auto", None) if args.learn_from else []
@@ -264,17 +264,18 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         raise UsageError(f"--observe={args.observe:g}: expected minutes in (0, {HORIZON:g})")
     table = _table(args, Simulator(graph_seed=args.seed), count_times=count_times(args.observe))
     prior = PopulationPrior.learn(table, training, observe=args.observe) if training else None
-    rows = forecast_table(cascades, table, prior, observe=args.observe)
+    nulls = growth_null(training, observe=args.observe) if training else None
+    rows = forecast_table(cascades, table, prior, observe=args.observe, nulls=nulls)
     args.out.mkdir(parents=True, exist_ok=True)
     rows.to_csv(args.out / "forecast.csv", index=False)
     plots.save(figures.forecast_figure(rows, args.observe), args.out / "forecast.png")
     how = f"a prior learned from {len(training)} cascade(s)" if prior else "no population prior (--learn-from)"
-    print(f"forecast of the posts by 72 h from the first {args.observe:g} min, {how}:")
+    print(f"out-of-sample prediction of the posts by 72 h from the first {args.observe:g} min, {how}:")
     show = [
         *("cascade", "observed_first_hour", "final_pileon", "final_pileon_low", "final_pileon_high"),
-        *("final_hawkes", "final_actual", "forecast_error", "forecast_error_hawkes"),
+        *("final_hawkes", "final_naive", "final_sizenull", "final_actual", "forecast_error", "forecast_error_hawkes"),
     ]
-    print(rows[show].to_string(index=False, float_format="%.3g"))
+    print(rows[[c for c in show if c in rows]].to_string(index=False, float_format="%.3g"))
     print(f"wrote forecast.csv and forecast.png in {args.out}")
     return 0
 

@@ -122,9 +122,10 @@ def validation_forecast_figure(result: pd.DataFrame, title: str = "72 h size fro
 
 
 def forecast_figure(rows: pd.DataFrame, observe: float = 60.0) -> plt.Figure:
-    """Per cascade (ordered by the posts seen): the posts in the first ``observe`` minutes, pileon's
-    forecast of the 72-hour size with its 90% interval, the Hawkes forecast, and the actual size
-    where it is known."""
+    """Out-of-sample prediction, per cascade (ordered by the posts seen): the posts in the first
+    ``observe`` minutes, pileon's forecast of the 72-hour size with its 90% interval, the Hawkes
+    forecast, the naive pooled growth (where the rows have it), and the actual size where it is
+    known."""
     sns.set_theme(style="whitegrid", context="notebook")
     rows = rows.sort_values("observed_first_hour").reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(max(6.0, 0.35 * len(rows) + 2), 4.5), layout="constrained")
@@ -140,6 +141,8 @@ def forecast_figure(rows: pd.DataFrame, observe: float = 60.0) -> plt.Figure:
     )
     ax.scatter(x, rows["final_pileon"], color="#4C72B0", s=30, zorder=3, label="pileon")
     ax.scatter(x, rows["final_hawkes"], color="#DD8452", marker="D", s=22, zorder=3, label="Hawkes")
+    if "final_naive" in rows:
+        ax.scatter(x, rows["final_naive"], color="#937860", marker="s", s=18, zorder=3, label="naive pooled growth")
     ax.scatter(
         x,
         rows["observed_first_hour"],
@@ -154,6 +157,7 @@ def forecast_figure(rows: pd.DataFrame, observe: float = 60.0) -> plt.Figure:
     ax.set_yscale("log")
     ax.set_xticks(x, rows["cascade"].astype(str), rotation=60, ha="right", fontsize=7)
     ax.set_ylabel("posts by 72 hours")
+    ax.set_title(f"Out-of-sample prediction of the posts by 72 hours from the first {observe:g} minutes", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     return fig
 
