@@ -15,6 +15,12 @@ left out of what predicts it. That is the forecasts' population prior
 
 Each finished cascade is appended to ``validation.csv`` at once; run again on the same output
 folder, the report skips the cascades already there.
+
+A folder of pile-on timelines (CSV files) gets its own report, :func:`run_timeline_validation`:
+each pile-on's onset found from the past only, its shape, and the out-of-sample forecast of the
+days after its first day by pileon's pile-on scenario (:mod:`experiments.observed.pileons`) beside
+no further growth, the naive pooled growth and a Hawkes process. :func:`validate_folder` chooses
+the report by the folder's layout.
 """
 
 from __future__ import annotations
