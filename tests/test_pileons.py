@@ -253,3 +253,15 @@ def test_held_out_training_and_the_command(tmp_path, capsys):
     empty.mkdir()
     assert main(["validate", str(empty), "--out", str(out)]) == 2
     assert "no CSV files" in capsys.readouterr().err
+
+
+def test_the_priors_name_model_parameters_and_the_scenario_is_a_pile_on():
+    from pileon.experiments.observed.calibrate import _check_priors
+    from pileon.experiments.observed.pileons import PRIORS, scenario
+    from pileon.model.scenarios import buffy
+
+    _check_priors(PRIORS)  # every name a model parameter, every range valid
+    p = scenario()
+    assert p.horizon_hours >= LAG_MAX + FIRST_DAY * MAX_DAY and p.n_users >= 100_000
+    pileon_mechanisms = ("trend_threshold", "trend_gain", "reply_prob", "attack", "defend")
+    assert all(getattr(p, k) == getattr(buffy(), k) for k in pileon_mechanisms)  # not the rumour scenario
