@@ -12,7 +12,7 @@ from pileon.experiments.observed.calibrate import PRIORS, Prior, ReferenceTable,
 from pileon.experiments.observed.curves import CURVES, curves
 from pileon.experiments.observed.forecast import PopulationPrior, count_times, forecast
 from pileon.experiments.observed.readers import Cascade, read_twitter_folder
-from pileon.experiments.observed.validate import medians, run_validation, with_naive
+from pileon.experiments.observed.validate import run_validation, summary
 from pileon.model.scenarios import rumour
 
 DATA = Path(__file__).parent / "data"
@@ -147,19 +147,63 @@ def test_validation_report_writes_rows_as_it_goes_and_resumes(tmp_path):
     result = run_validation(cascades, out, points=24, replicates=1, refine=4, workers=1)  # resumes: one new
     again = pd.read_csv(out / "validation.csv", dtype={"cascade": str})
     assert len(again) == 2 and again.iloc[0].equals(first.iloc[0])
-    for col in ("nrmse_scale", "nrmse_depth", "nrmse_breadth", "forecast_error", "forecast_error_hawkes"):
-        assert col in again and again[col].notna().all()
+    for col in (
+        "nrmse_scale",
+        "nrmse_depth",
+        "nrmse_breadth",
+        "forecast_error",
+        "forecast_error_hawkes",
+        "nrmse_scale_template",
+        "nrmse_depth_flat",
+        "forecast_error_naive",
+        "forecast_error_sizenull",
+        "forecast_error_nogrowth",
+    ):
+        assert col in again and again[col].iloc[1:].notna().all(), col
+    # the first run had one cascade: no other to learn the template or the pooled growth from
+    assert again.loc[0, ["nrmse_scale_template", "forecast_error_naive"]].isna().all()
+    assert again.loc[0, ["nrmse_scale_flat", "forecast_error_nogrowth"]].notna().all()
     assert (out / "nrmse.png").is_file() and (out / "forecast.png").is_file()
-    assert medians(result)["cascades"] == 2
+    table = pd.read_csv(out / "summary.csv")
+    assert set(table["group"]) == {
+        "in-sample fit of the first 150 minutes",
+        "out-of-sample prediction from the first hour",
+    }
+    assert (table["cascades"] >= 1).all()
+    bad = tmp_path / "old"
+    bad.mkdir()
+    (bad / "validation.csv").write_text("cascade,nrmse_scale\nx,0.1\n")
+    with pytest.raises(ValueError, match="written by another version of the report"):
+        run_validation(cascades, bad, points=24, replicates=1, refine=4, workers=1)
 
 
-def test_naive_forecast_is_leave_one_out_median_growth():
-    from pileon.experiments.observed.validate import naive_forecast_errors
+def test_summary_gives_medians_skill_and_share_against_each_null():
+    df = pd.DataFrame(
+        {
+            "forecast_error": [0.1, 0.2, 0.3, np.nan],
+            "forecast_error_naive": [0.2, 0.2, 0.6, 0.1],
+            "forecast_error_hawkes": [0.05, 0.4, 0.6, 0.1],
+        }
+    )
+    table = summary(
+        df, [("out", "error", "forecast_error", {"naive": "forecast_error_naive", "Hawkes": "forecast_error_hawkes"})]
+    )
+    rows = table.set_index("model")
+    assert (rows["cascades"] == 3).all()  # the fourth cascade lacks pileon's error
+    assert rows.loc["pileon", "median"] == pytest.approx(0.2)
+    # naive: the same median; pileon better on the first and third, a tie (half) on the second
+    assert rows.loc["naive", "skill"] == pytest.approx(0.0) and rows.loc["naive", "better"] == pytest.approx(2.5 / 3)
+    # Hawkes: median 0.4, pileon better on 2 of 3
+    assert rows.loc["Hawkes", "skill"] == pytest.approx(0.5) and rows.loc["Hawkes", "better"] == pytest.approx(2 / 3)
 
-    df = pd.DataFrame({"observed_first_hour": [10, 10, 10], "final_actual": [20, 20, 40]})
-    # growths 2, 2, 4: leave-one-out medians 3, 3, 2 -> forecasts 30, 30, 20
-    np.testing.assert_allclose(naive_forecast_errors(df), [0.5, 0.5, 0.5])
-    assert medians(df.assign(nrmse_scale=0.1))["forecast_error_naive"] == 0.5
-    # with held-out cascades (growths 1, 3, 5: median 3) the forecasts are 30, 30, 30
-    held_out = with_naive(df, training_growth=[1.0, 3.0, 5.0])["forecast_error_naive"]
-    np.testing.assert_allclose(held_out, [0.5, 0.5, 0.25])
+
+def test_a_saved_reference_table_is_read_back_only_with_the_same_settings(tmp_path, simulator):
+    cache = tmp_path / "table.npz"
+    first = ReferenceTable.build(simulator, PRIORS, points=4, replicates=1, count_times=[60.0], cache=cache)
+    stamp = cache.stat().st_mtime_ns
+    again = ReferenceTable.build(simulator, PRIORS, points=4, replicates=1, count_times=[60.0], cache=cache)
+    assert cache.stat().st_mtime_ns == stamp  # read, not rebuilt
+    np.testing.assert_array_equal(first.counts, again.counts)
+    np.testing.assert_array_equal(first.curves, again.curves)
+    other = ReferenceTable.build(simulator, PRIORS, points=4, replicates=1, seed=1, count_times=[60.0], cache=cache)
+    assert cache.stat().st_mtime_ns != stamp and not np.array_equal(other.unit, first.unit)  # rebuilt, saved

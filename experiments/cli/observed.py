@@ -14,7 +14,9 @@ from pileon.model.scenarios import SCENARIOS
 from pileon.model.scenarios import get as get_scenario
 
 from ..observed.forecast import POINTS as FORECAST_POINTS
+from ..observed.pileons import POINTS as PILEON_POINTS
 from ..observed.readers import FORMATS
+from ..observed.timelines import ONSET_FACTOR, ONSET_MIN_POSTS, TIME_COLUMNS
 from .common import UsageError, progress_bar, read_params_file, replace_params
 
 
@@ -75,24 +77,69 @@ def add_commands(sub: Any) -> None:
 
     val = sub.add_parser(
         "validate",
-        help="calibrate and forecast every Twitter15/16 cascade of a folder; table and figures",
-        description="For every tree of FOLDER (Twitter15/16 layout): NRMSE of scale, depth and breadth over "
-        "the first 150 minutes after calibration, and the first-hour forecast of the 72-hour size by pileon "
-        "(with a population prior learned from the other cascades, or from --learn-from) and by a Hawkes "
-        "process. Writes OUT/validation.csv (one row per cascade, written as each finishes: a rerun resumes), "
-        "OUT/nrmse.png, OUT/forecast.png and OUT/cascades/*.png.",
+        help="score pileon against observed cascades or pile-on timelines, beside null models",
+        description="FOLDER in the Twitter15/16 layout: for every tree, the in-sample fit of its first 150 minutes "
+        "(NRMSE of scale, depth and breadth after calibration, beside the template and flat-line nulls) and the "
+        "out-of-sample forecast of its 72-hour size from its first hour (pileon with a population prior, beside "
+        "the naive and size-conditional pooled growth, no further growth, and a Hawkes process). FOLDER of CSV "
+        "files (one row per post, a time column): for every pile-on, its onset found from the past only, shape "
+        "measures, and the out-of-sample forecast of its volume 3 and 7 days after the onset from its first day "
+        "(pileon's pile-on scenario beside the naive pooled growth, no further growth and a Hawkes process). "
+        "Priors and nulls learn from the other cascades of FOLDER (leave one out) or from --learn-from. Writes "
+        "OUT/validation.csv, OUT/summary.csv (medians, pileon's skill against each null and the share of "
+        "cascades it beats it on) and figures; pile-ons also OUT/daily.csv.",
     )
-    val.add_argument("folder", type=Path, help="a Twitter15/16 folder (tree/ and label.txt, or folders of them)")
+    val.add_argument(
+        "folder",
+        type=Path,
+        help="a Twitter15/16 folder (tree/ and label.txt, or folders of them), "
+        "or a folder of pile-on timelines (CSV files)",
+    )
     val.add_argument("--out", type=Path, required=True, help="output folder")
     val.add_argument("--limit", type=int, default=None, help="at most this many cascades (in file order)")
     val.add_argument(
         "--learn-from",
         type=Path,
         metavar="FOLDER",
-        help="learn the forecasts' population prior from the trees of FOLDER (held out) instead of "
-        "from the other cascades of FOLDER (leave one out, the default)",
+        help="learn the population prior and the nulls from FOLDER (held out; the same layout) instead "
+        "of from the other cascades of FOLDER (leave one out, the default)",
     )
-    _add_table_options(val, refine="refinement points per cascade", points=FORECAST_POINTS)
+    val.add_argument(
+        "--points",
+        type=int,
+        default=None,
+        help="points of the reference table, a Sobol design "
+        f"(default: {FORECAST_POINTS} for trees, {PILEON_POINTS} for pile-ons)",
+    )
+    val.add_argument("--refine", type=int, default=128, help="trees: refinement points per cascade (default: 128)")
+    val.add_argument(
+        "--replicates", type=int, default=None, help="seeded runs per point (default: 3 for trees, 2 for pile-ons)"
+    )
+    val.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
+    val.add_argument(
+        "--no-fit",
+        action="store_true",
+        help="trees: skip the in-sample 150-minute calibration of each "
+        "cascade (about 5 s a cascade): out-of-sample forecasts and nulls only",
+    )
+    val.add_argument(
+        "--time-column",
+        metavar="NAME",
+        help=f"pile-ons: the column of post times (default: the first of {', '.join(TIME_COLUMNS)})",
+    )
+    val.add_argument(
+        "--onset-factor",
+        type=float,
+        default=ONSET_FACTOR,
+        help="pile-ons: the onset is the first hour "
+        f"with this many times the median volume of the 48 hours before it (default: {ONSET_FACTOR:g})",
+    )
+    val.add_argument(
+        "--onset-min-posts",
+        type=int,
+        default=ONSET_MIN_POSTS,
+        help=f"pile-ons: ... and at least this many posts (default: {ONSET_MIN_POSTS})",
+    )
     val.add_argument("--no-figures", action="store_true", help="skip the per-cascade and aggregate figures")
     val.set_defaults(func=cmd_validate)
 
@@ -209,7 +256,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from .. import plots
     from ..observed import figures
     from ..observed.calibrate import Simulator
-    from ..observed.forecast import HORIZON, PopulationPrior, count_times, forecast_table
+    from ..observed.forecast import HORIZON, PopulationPrior, count_times, forecast_table, growth_null
 
     cascades = _load(args.observed, args.format, args.limit)
     training = _load(args.learn_from, "auto", None) if args.learn_from else []
@@ -217,17 +264,18 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         raise UsageError(f"--observe={args.observe:g}: expected minutes in (0, {HORIZON:g})")
     table = _table(args, Simulator(graph_seed=args.seed), count_times=count_times(args.observe))
     prior = PopulationPrior.learn(table, training, observe=args.observe) if training else None
-    rows = forecast_table(cascades, table, prior, observe=args.observe)
+    nulls = growth_null(training, observe=args.observe) if training else None
+    rows = forecast_table(cascades, table, prior, observe=args.observe, nulls=nulls)
     args.out.mkdir(parents=True, exist_ok=True)
     rows.to_csv(args.out / "forecast.csv", index=False)
     plots.save(figures.forecast_figure(rows, args.observe), args.out / "forecast.png")
     how = f"a prior learned from {len(training)} cascade(s)" if prior else "no population prior (--learn-from)"
-    print(f"forecast of the posts by 72 h from the first {args.observe:g} min, {how}:")
+    print(f"out-of-sample prediction of the posts by 72 h from the first {args.observe:g} min, {how}:")
     show = [
         *("cascade", "observed_first_hour", "final_pileon", "final_pileon_low", "final_pileon_high"),
-        *("final_hawkes", "final_actual", "forecast_error", "forecast_error_hawkes"),
+        *("final_hawkes", "final_naive", "final_sizenull", "final_actual", "forecast_error", "forecast_error_hawkes"),
     ]
-    print(rows[show].to_string(index=False, float_format="%.3g"))
+    print(rows[[c for c in show if c in rows]].to_string(index=False, float_format="%.3g"))
     print(f"wrote forecast.csv and forecast.png in {args.out}")
     return 0
 
@@ -251,39 +299,41 @@ def _table(args: argparse.Namespace, simulator: Any, **options: Any) -> Any:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``pileon validate``."""
-    from ..observed.readers import read_twitter_folder
-    from ..observed.validate import medians, run_validation
+    """``pileon validate``: trees or pile-on timelines, by the folder's layout."""
+    from ..observed.validate import SHAPES, summary_text, validate_folder
 
-    cascades = read_twitter_folder(args.folder, limit=args.limit)
-    if not cascades:
-        raise UsageError(f"{args.folder}: no cascades found")
     bars: dict[str, Any] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         bar = bars.setdefault(stage, progress_bar(stage, total))
         bar.update(done - bar.n)
 
-    training = read_twitter_folder(args.learn_from) if args.learn_from else None
-    if training == []:
-        raise UsageError(f"{args.learn_from}: no cascades found")
     t0 = time.perf_counter()
-    result = run_validation(
-        cascades,
+    kind, result, table = validate_folder(
+        args.folder,
         args.out,
+        learn_from=args.learn_from,
+        limit=args.limit,
         points=args.points,
         replicates=args.replicates,
         refine=args.refine,
         workers=args.workers,
         figures=not args.no_figures,
+        fit=not args.no_fit,
+        time_column=args.time_column,
+        onset_factor=args.onset_factor,
+        onset_min_posts=args.onset_min_posts,
         progress=progress,
-        training=training,
     )
     for bar in bars.values():
         bar.close()
-    summary = medians(result)
-    print(f"validated {summary.pop('cascades')} cascades in {time.perf_counter() - t0:.0f} s; medians:")
-    for k, v in summary.items():
-        print(f"  {k:24s} {v:.3f}" if isinstance(v, float) else f"  {k:24s} {v}")
-    print(f"wrote {args.out / 'validation.csv'}, nrmse.png, forecast.png and cascades/*.png")
+    learned = f"learned from {args.learn_from}" if args.learn_from else "leave one out over the folder"
+    print(f"validated {len(result)} {kind} in {time.perf_counter() - t0:.0f} s (priors and nulls {learned})")
+    if kind == "pile-ons":
+        shapes = result[["cascade", "posts", "onset", "first_day_posts", *SHAPES]]
+        print("observed pile-ons (onset from the past only; shape from the onset to the end of the data):")
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            print(shapes.to_string(index=False, float_format="%.3g"))
+    print(summary_text(table))
+    print(f"wrote validation.csv, summary.csv and figures in {args.out}")
     return 0

@@ -17,12 +17,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
 from pileon.model import Network, OutrageModel, Params
+from pileon.model.results import RunResult
 from pileon.model.scenarios import rumour
 
 from ..parallel import parallel_map
@@ -33,14 +36,18 @@ from .readers import Cascade
 
 @dataclass(frozen=True)
 class Prior:
-    """A fitted parameter: its model name and bounds (sampled uniformly on a log scale)."""
+    """A fitted parameter: its model name and bounds, sampled uniformly on a log scale (or, with
+    ``log=False``, on a linear one: for a clock time, say)."""
 
     name: str
     low: float
     high: float
+    log: bool = True
 
     def from_unit(self, u: np.ndarray) -> np.ndarray:
-        """Map [0, 1] to the bounds, log-uniformly."""
+        """Map [0, 1] to the bounds, log-uniformly (or uniformly)."""
+        if not self.log:
+            return self.low + np.asarray(u) * (self.high - self.low)
         return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
 
 
@@ -69,6 +76,29 @@ class Simulator:
             self._network = Network.generate(self.base.network, np.random.default_rng(self.graph_seed))
         return self._network
 
+    def params(self, values: dict[str, float], horizon_minutes: float) -> Params:
+        """The base parameters with ``values`` (whole numbers rounded) and the horizon."""
+        spec = Params.specs()
+        values = {k: round(v) if spec[k].kind is int else v for k, v in values.items()}
+        return self.base.replace(horizon_hours=horizon_minutes / 60.0, **values)
+
+    def results(
+        self,
+        values: dict[str, float],
+        seeds: Sequence[int],
+        horizon_minutes: float,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[RunResult]:
+        """One run per seed, to ``horizon_minutes`` (``progress``: called with the number of runs
+        done after each)."""
+        params = self.params(values, horizon_minutes)
+        out = []
+        for s in seeds:
+            out.append(OutrageModel(params, seed=int(s), network=self.network).run())
+            if progress is not None:
+                progress(len(out))
+        return out
+
     def run(
         self,
         values: dict[str, float],
@@ -78,15 +108,8 @@ class Simulator:
     ) -> list[Cascade]:
         """One simulated cascade per seed, to ``horizon_minutes`` (``progress``: called with the
         number of runs done after each)."""
-        spec = Params.specs()
-        values = {k: round(v) if spec[k].kind is int else v for k, v in values.items()}
-        params = self.base.replace(horizon_hours=horizon_minutes / 60.0, **values)
-        out = []
-        for s in seeds:
-            out.append(Cascade.from_result(OutrageModel(params, seed=int(s), network=self.network).run(), f"sim-{s}"))
-            if progress is not None:
-                progress(len(out))
-        return out
+        runs = self.results(values, seeds, horizon_minutes, progress)
+        return [Cascade.from_result(r, f"sim-{s}") for r, s in zip(runs, seeds, strict=True)]
 
 
 def median_curves(simulated: list[Cascade], window: float, bin_minutes: float) -> np.ndarray:
@@ -149,22 +172,84 @@ class ReferenceTable:
         workers: int = 1,
         progress: Callable[[int, int], None] | None = None,
         count_times: Sequence[float] = (),
+        cache: Path | None = None,
     ) -> ReferenceTable:
         """Simulate ``replicates`` runs at each of ``points`` scrambled-Sobol points (to the last of
-        ``count_times`` if that is later than ``window``)."""
+        ``count_times`` if that is later than ``window``). With ``cache`` (a ``.npz`` file), a table
+        saved there with the same settings is read instead, and a new one is saved there."""
         _check_priors(priors)
         if points < 1 or replicates < 1:
             raise ValueError(f"a reference table needs points >= 1 and replicates >= 1, got {points} and {replicates}")
         times = np.asarray(sorted(count_times), float)
         if len(times) and times[0] <= 0:
             raise ValueError(f"count_times: expected minutes > 0, got {times[0]:g}")
-        with warnings.catch_warnings():  # Sobol balance is best at powers of 2; any count is valid
-            warnings.simplefilter("ignore", UserWarning)
-            unit = qmc.Sobol(len(priors), scramble=True, seed=np.random.default_rng(seed)).random(points)
+        settings = table_settings(
+            simulator,
+            priors,
+            points,
+            replicates,
+            seed,
+            window=window,
+            bin_minutes=bin_minutes,
+            count_times=times.tolist(),
+        )
+        if cache is not None and (saved := load_arrays(cache, settings)) is not None:
+            return cls(tuple(priors), saved["unit"], saved["curves"], window, bin_minutes, times, saved["counts"])
+        unit = sobol(len(priors), points, seed)
         task = _Task(simulator, replicate_seeds(seed, replicates), window, bin_minutes, times)
         out = _map(task, [_values(priors, u) for u in unit], workers, progress, 0, points)
         sim_curves, counts = np.stack([c for c, _ in out]), np.stack([n for _, n in out])
+        if cache is not None:
+            save_arrays(cache, settings, unit=unit, curves=sim_curves, counts=counts)
         return cls(tuple(priors), unit, sim_curves, window, bin_minutes, times, counts)
+
+
+def sobol(dimensions: int, points: int, seed: int) -> np.ndarray:
+    """A scrambled Sobol design of ``points`` in the unit cube."""
+    with warnings.catch_warnings():  # Sobol balance is best at powers of 2; any count is valid
+        warnings.simplefilter("ignore", UserWarning)
+        return qmc.Sobol(dimensions, scramble=True, seed=np.random.default_rng(seed)).random(points)
+
+
+def table_settings(
+    simulator: Simulator, priors: Sequence[Prior], points: int, replicates: int, seed: int, **more: Any
+) -> dict[str, Any]:
+    """Everything a reference table depends on: a saved table is read back only for the same."""
+    return {
+        "points": points,
+        "replicates": replicates,
+        "seed": seed,
+        "graph_seed": simulator.graph_seed,
+        "priors": [(p.name, p.low, p.high, p.log) for p in priors],
+        "scenario": simulator.base.to_flat(),
+        "model": model_fingerprint(),
+        **more,
+    }
+
+
+def model_fingerprint() -> str:
+    """A hash of the model's source files: a saved table is stale once the model's code changes."""
+    import hashlib
+
+    import pileon.model
+
+    digest = hashlib.sha1()
+    for f in sorted(Path(pileon.model.__file__).parent.glob("*.py")):
+        digest.update(f.name.encode() + f.read_bytes())
+    return digest.hexdigest()
+
+
+def save_arrays(path: Path, settings: dict[str, Any], **arrays: np.ndarray) -> None:
+    """Save a table's arrays with its settings (``.npz``)."""
+    np.savez_compressed(path, settings=np.array(repr(settings)), **arrays)
+
+
+def load_arrays(path: Path, settings: dict[str, Any]) -> dict[str, np.ndarray] | None:
+    """The arrays saved at ``path`` if they were made with ``settings``, else None."""
+    if not Path(path).is_file():
+        return None
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files if k != "settings"} if str(z["settings"]) == repr(settings) else None
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
@@ -180,8 +265,8 @@ def _values(priors: Sequence[Prior], u: np.ndarray) -> dict[str, float]:
 def _check_priors(priors: Sequence[Prior]) -> None:
     for p in priors:
         Params.owner(p.name)  # unknown names fail here, before any work
-        if not 0 < p.low < p.high:
-            raise ValueError(f"prior {p.name}: expected 0 < low < high, got {p.low}, {p.high}")
+        if not (0 < p.low < p.high if p.log else p.low < p.high):
+            raise ValueError(f"prior {p.name}: expected {'0 < ' if p.log else ''}low < high, got {p.low}, {p.high}")
 
 
 @dataclass

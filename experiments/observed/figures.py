@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -34,22 +36,33 @@ def comparison_figure(cmp: Comparison, title: str | None = None) -> plt.Figure:
 
 
 def validation_nrmse_figure(result: pd.DataFrame) -> plt.Figure:
-    """NRMSE of scale, depth and maximum breadth per cascade, with the OASIS level and our target."""
+    """In-sample fit: NRMSE of scale, depth and maximum breadth per cascade after calibrating six
+    parameters to its first 150 minutes, beside the template and flat-line nulls (one number each
+    from the cascade itself)."""
     sns.set_theme(style="whitegrid", context="notebook")
-    long = result.melt("cascade", ["nrmse_scale", "nrmse_depth", "nrmse_breadth"], "curve", "NRMSE")
-    long["curve"] = long["curve"].str.removeprefix("nrmse_")
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-    sns.boxplot(data=long, x="curve", y="NRMSE", color="#DDDDDD", showfliers=False, ax=ax)
-    sns.stripplot(data=long, x="curve", y="NRMSE", color="#4C72B0", alpha=0.5, size=3, ax=ax)
-    ax.axhline(0.30, color="#C44E52", linestyle="--", linewidth=1.2)
-    ax.axhline(0.20, color="#55A868", linestyle=":", linewidth=1.2)
-    ax.text(2.45, 0.305, "OASIS ~0.30", color="#C44E52", fontsize=8, ha="right", va="bottom")
-    ax.text(2.45, 0.205, "target 0.20", color="#55A868", fontsize=8, ha="right", va="bottom")
-    med = long.groupby("curve")["NRMSE"].median()
+    models = {"": "pileon (6 fitted)", "_template": "template (1 number)", "_flat": "flat line (1 number)"}
+    frames = []
+    for suffix, model in models.items():
+        cols = [f"nrmse_{k}{suffix}" for k in CURVES]
+        if all(c in result for c in cols):
+            part = result[["cascade", *cols]].rename(columns=dict(zip(cols, CURVES, strict=True)))
+            frames.append(part.melt("cascade", list(CURVES), "curve", "NRMSE").assign(model=model))
+    long = pd.concat(frames, ignore_index=True).dropna()
+    fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
+    palette = dict(zip(models.values(), ["#4C72B0", "#937860", "#BBBBBB"], strict=True))
+    sns.boxplot(data=long, x="curve", y="NRMSE", hue="model", palette=palette, showfliers=False, ax=ax)
+    med = long.groupby(["model", "curve"])["NRMSE"].median()
     ax.set_title(
-        "first 150 minutes, per cascade; medians: "
-        + ", ".join(f"{k} {med[k]:.2f}" for k in ("scale", "depth", "breadth"))
+        "In-sample fit of the first 150 minutes (not a prediction); medians: "
+        + "; ".join(
+            f"{m.split(' (')[0]} " + "/".join(f"{med[m][k]:.3f}" for k in CURVES)
+            for m in models.values()
+            if m in med.index.get_level_values(0)
+        ),
+        fontsize=9,
     )
+    ax.set_xlabel("curve (scale / depth / breadth)")
+    ax.legend(fontsize=8)
     return fig
 
 
@@ -59,22 +72,24 @@ FORECASTERS = {
     "forecast_error_unpooled": "pileon, no prior",
     "forecast_error_hawkes": "Hawkes",
     "forecast_error_naive": "naive",
+    "forecast_error_sizenull": "size-cond.",
+    "forecast_error_nogrowth": "no growth",
 }
 
 
-def validation_forecast_figure(result: pd.DataFrame) -> plt.Figure:
-    """First-hour forecast errors of pileon, the Hawkes baseline and (where the report has them)
-    pileon without its population prior and the naive forecast, side by side over the cascades
+def validation_forecast_figure(result: pd.DataFrame, title: str = "72 h size from the first hour") -> plt.Figure:
+    """Out-of-sample prediction: the forecast errors of pileon, pileon without its population prior,
+    the Hawkes process and the null models (those the report has), side by side over the cascades
     every one scored; pileon and Hawkes paired."""
     sns.set_theme(style="whitegrid", context="notebook")
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
-    cols = [c for c in FORECASTERS if c in result]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained", width_ratios=(3, 2))
+    cols = [c for c in FORECASTERS if c in result and result[c].notna().any()]
     result = result.dropna(subset=cols)
     shown = result.assign(**{c: result[c].clip(upper=ERROR_CAP) for c in cols})  # supercritical Hawkes fits
     long = shown.melt("cascade", cols, "model", "relative error")
     long["model"] = long["model"].map(FORECASTERS)
     med = result[cols].median()  # of the unclipped errors
-    palette = ["#4C72B0", "#8172B3", "#DD8452", "#937860"][: len(cols)]
+    palette = ["#4C72B0", "#8172B3", "#DD8452", "#937860", "#55A868", "#BBBBBB"][: len(cols)]
     sns.boxplot(data=long, x="model", y="relative error", color="#DDDDDD", showfliers=False, ax=ax)
     sns.stripplot(
         data=long, x="model", y="relative error", hue="model", palette=palette, alpha=0.5, size=3, legend=False, ax=ax
@@ -83,8 +98,8 @@ def validation_forecast_figure(result: pd.DataFrame) -> plt.Figure:
     ax.set_xlabel("")
     off = int((result[cols] > ERROR_CAP).to_numpy().sum())
     ax.set_title(
-        "72 h size from the first hour, medians: "
-        + ", ".join(f"{FORECASTERS[c]} {med[c]:.2f}" for c in cols)
+        f"Out-of-sample prediction: {title}, {len(result)} cascades; medians:\n"
+        + ", ".join(f"{FORECASTERS[c]} {med[c]:.3f}" for c in cols)
         + (f"\n({off} errors above {ERROR_CAP:g} drawn at {ERROR_CAP:g})" if off else ""),
         fontsize=9,
     )
@@ -107,9 +122,10 @@ def validation_forecast_figure(result: pd.DataFrame) -> plt.Figure:
 
 
 def forecast_figure(rows: pd.DataFrame, observe: float = 60.0) -> plt.Figure:
-    """Per cascade (ordered by the posts seen): the posts in the first ``observe`` minutes, pileon's
-    forecast of the 72-hour size with its 90% interval, the Hawkes forecast, and the actual size
-    where it is known."""
+    """Out-of-sample prediction, per cascade (ordered by the posts seen): the posts in the first
+    ``observe`` minutes, pileon's forecast of the 72-hour size with its 90% interval, the Hawkes
+    forecast, the naive pooled growth (where the rows have it), and the actual size where it is
+    known."""
     sns.set_theme(style="whitegrid", context="notebook")
     rows = rows.sort_values("observed_first_hour").reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(max(6.0, 0.35 * len(rows) + 2), 4.5), layout="constrained")
@@ -125,6 +141,8 @@ def forecast_figure(rows: pd.DataFrame, observe: float = 60.0) -> plt.Figure:
     )
     ax.scatter(x, rows["final_pileon"], color="#4C72B0", s=30, zorder=3, label="pileon")
     ax.scatter(x, rows["final_hawkes"], color="#DD8452", marker="D", s=22, zorder=3, label="Hawkes")
+    if "final_naive" in rows:
+        ax.scatter(x, rows["final_naive"], color="#937860", marker="s", s=18, zorder=3, label="naive pooled growth")
     ax.scatter(
         x,
         rows["observed_first_hour"],
@@ -139,5 +157,127 @@ def forecast_figure(rows: pd.DataFrame, observe: float = 60.0) -> plt.Figure:
     ax.set_yscale("log")
     ax.set_xticks(x, rows["cascade"].astype(str), rotation=60, ha="right", fontsize=7)
     ax.set_ylabel("posts by 72 hours")
+    ax.set_title(f"Out-of-sample prediction of the posts by 72 hours from the first {observe:g} minutes", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+PILEON_COLOURS = {"pileon": "#4C72B0", "naive": "#937860", "hawkes": "#DD8452", "nogrowth": "#999999"}
+PILEON_LABELS = {
+    "pileon": "pileon (90% interval)",
+    "naive": "naive pooled growth",
+    "hawkes": "Hawkes",
+    "nogrowth": "no further growth",
+}
+
+
+def pileon_figure(tl: Any, row: pd.Series, daily: pd.DataFrame) -> plt.Figure:
+    """One pile-on: its observed hourly volume with the onset, the first day (what the forecast
+    saw), the peak, and the out-of-sample prediction of each later day's volume (drawn as the mean
+    hourly volume of that day) by pileon with its 90% interval and by the nulls; below, the
+    cumulative volume from the onset against each forecast."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    hourly = tl.hourly()
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(12, 7), layout="constrained", height_ratios=(3, 2))
+    ax.bar(np.arange(len(hourly)), hourly, width=1.0, color="#CCCCCC", label="observed posts per hour")
+    onset = row.get("onset_hour")
+    ax.set_xlabel(f"hours after {tl.start:%Y-%m-%d %H:00} UTC")
+    ax.set_ylabel("posts per hour")
+    title = f"{tl.name}: {len(tl):,} posts"
+    if pd.notna(onset):
+        onset = int(onset)
+        ax.axvspan(onset, onset + 24, color="#4C72B0", alpha=0.08, label="first day (seen by the forecasts)")
+        ax.axvline(onset, color="black", linewidth=1, linestyle="--", label=f"onset {row['onset'][:16]}")
+        if pd.notna(row.get("peak_hours")):
+            peak = onset + int(row["peak_hours"])
+            ax.plot(peak + 0.5, hourly[peak], "v", color="#C44E52", label=f"peak (+{int(row['peak_hours'])} h)")
+    if len(daily):
+        starts = onset + 24 * (daily["day"].to_numpy() - 1)
+        later = daily["day"].to_numpy() > 1
+        for model, colour in PILEON_COLOURS.items():
+            if model in daily and daily[model].notna().any():
+                ax.hlines(
+                    daily[model][later] / 24,
+                    starts[later],
+                    starts[later] + 24,
+                    color=colour,
+                    linewidth=2,
+                    label=f"{PILEON_LABELS[model]}, each day's mean per hour",
+                )
+        ax.fill_between(
+            np.repeat(starts[later], 2) + np.tile([0, 24], later.sum()),
+            np.repeat(daily["pileon_low"][later] / 24, 2),
+            np.repeat(daily["pileon_high"][later] / 24, 2),
+            color=PILEON_COLOURS["pileon"],
+            alpha=0.15,
+            linewidth=0,
+        )
+        days = daily["day"].to_numpy()
+        ax2.plot(days, daily["cum_observed"], "ko-", label="observed")
+        ax2.fill_between(
+            days,
+            daily["cum_pileon_low"],
+            daily["cum_pileon_high"],
+            color=PILEON_COLOURS["pileon"],
+            alpha=0.15,
+            linewidth=0,
+        )
+        for model, colour in PILEON_COLOURS.items():
+            if f"cum_{model}" in daily:
+                ax2.plot(days, daily[f"cum_{model}"], "o-", color=colour, markersize=3, label=PILEON_LABELS[model])
+        ax2.set_yscale("log")
+        err = ", ".join(
+            f"{k} {row.get(c, np.nan):.2f}"
+            for k, c in (
+                ("pileon", "forecast_error"),
+                ("naive", "forecast_error_naive"),
+                ("Hawkes", "forecast_error_hawkes"),
+                ("no growth", "forecast_error_nogrowth"),
+            )
+        )
+        title += f"; out-of-sample prediction from the first day; relative error at +3 days: {err}"
+    else:
+        ax2.text(0.5, 0.5, str(row.get("note", "no forecast")), ha="center", va="center", transform=ax2.transAxes)
+    ax2.set_xlabel("days after the onset")
+    ax2.set_ylabel("posts since the onset")
+    ax2.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def pileon_forecast_figure(result: pd.DataFrame) -> plt.Figure:
+    """Out-of-sample prediction of pile-ons' volume at onset + 3 and + 7 days from the first day:
+    each pile-on's relative error by forecast, one panel per horizon (a pile-on appears where its
+    data reach that far)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    models = {
+        "": "pileon",
+        "_unpooled": "pileon, no prior",
+        "_naive": "naive",
+        "_hawkes": "Hawkes",
+        "_nogrowth": "no growth",
+    }
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained", sharey=True)
+    for ax, (days, tag) in zip(axes, ((3, ""), (7, "_7d")), strict=True):
+        cols = {
+            f"forecast_error{suffix}{tag}": m
+            for suffix, m in models.items()
+            if f"forecast_error{suffix}{tag}" in result
+        }
+        long = result.melt("cascade", list(cols), "model", "relative error").dropna()
+        long["model"] = long["model"].map(cols)
+        if long.empty:
+            ax.text(0.5, 0.5, f"no pile-on followed to onset + {days} days", ha="center", transform=ax.transAxes)
+            continue
+        sns.stripplot(data=long, x="model", y="relative error", hue="cascade", size=8, jitter=0.1, ax=ax)
+        med = long.groupby("model", sort=False)["relative error"].median()
+        ax.scatter(range(len(med)), med.to_numpy(), marker="_", s=900, color="black", zorder=3, label="median")
+        ax.set_yscale("log")
+        ax.set_xlabel("")
+        n = long["cascade"].nunique()
+        medians = ", ".join(f"{m} {v:.2f}" for m, v in med.items())
+        ax.set_title(f"volume at onset + {days} days ({n} pile-ons); medians:\n{medians}", fontsize=9)
+        ax.legend(fontsize=8)
+    fig.suptitle("Out-of-sample prediction of pile-ons from their first day after the onset", fontsize=11)
     return fig

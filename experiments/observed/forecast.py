@@ -23,6 +23,7 @@ import pandas as pd
 from . import hawkes
 from .calibrate import ReferenceTable, distances
 from .curves import BIN, CURVES, WINDOW, curves, nrmse
+from .nulls import GrowthNull, relative_error
 from .readers import Cascade
 
 OBSERVE = 60.0  # minutes seen before forecasting
@@ -77,7 +78,7 @@ class PopulationPrior:
         for c in cascades:
             obs = np.log1p(np.searchsorted(c.minutes, times, side="right"))
             d = first_hour_distances(c, table, observe) + np.mean(np.abs(sim - obs), axis=1)
-            accepted.append((c.name, np.argsort(d, kind="stable")[:accept]))
+            accepted.append((c.key, np.argsort(d, kind="stable")[:accept]))
         return cls(len(table.unit), tuple(accepted))
 
     def weights(self, exclude: str | None = None) -> np.ndarray:
@@ -97,41 +98,50 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     return float(x[order][min(np.searchsorted(cum, q * cum[-1]), len(x) - 1)])
 
 
-def forecast(
-    c: Cascade,
+def growth_null(cascades: Sequence[Cascade], observe: float = OBSERVE, horizon: float = HORIZON) -> GrowthNull:
+    """The growth nulls (:class:`experiments.observed.nulls.GrowthNull`) learned from cascades
+    followed to ``horizon``: their posts by ``observe`` and by ``horizon``."""
+    return GrowthNull.learn(
+        [c.key for c in cascades],
+        [np.sum(c.minutes <= observe) for c in cascades],
+        [[np.sum(c.minutes <= horizon)] for c in cascades],
+    )
+
+
+def predict(
+    early: Cascade,
     table: ReferenceTable,
     prior: PopulationPrior | None = None,
+    nulls: GrowthNull | None = None,
     observe: float = OBSERVE,
     horizon: float = HORIZON,
     window: float = WINDOW,
     neighbours: int = NEIGHBOURS,
-) -> dict[str, Any]:
-    """Fit on the first ``observe`` minutes; predict posts by ``horizon`` and the cumulative posts
-    from ``observe`` to ``window`` minutes.
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Every forecast made from a cascade's first ``observe`` minutes, and nothing else: posts after
+    them are dropped before anything is computed, and the prior and the nulls leave out training
+    cascades named as this one.
 
-    pileon's prediction is the observed count at ``observe`` times the growth from ``observe`` on
-    of the ``neighbours`` table points closest to the first hour (among those ``prior`` supports,
-    weighted by it; ``prior`` leaves out any training cascade named as ``c``), so that the forecast
-    starts from what was seen rather than from a fresh run. The table needs post counts at
-    :func:`count_times`.
+    pileon's prediction is the count at ``observe`` times the growth from ``observe`` on of the
+    ``neighbours`` table points closest to the first hour (among those ``prior`` supports, weighted
+    by it), so that the forecast starts from what was seen rather than from a fresh run. The table
+    needs post counts at :func:`count_times`.
 
     Returns:
-        ``forecast_error`` and ``forecast_error_hawkes`` (relative error of the final size),
-        ``forecast_nrmse`` and ``forecast_nrmse_hawkes`` (NRMSE of the rest of the curve), the
-        predicted and actual final sizes with pileon's 90% predictive interval
-        (``final_pileon_low``/``_high``), ``forecast_error_unpooled`` (the same forecast with every
-        table point weighing the same), and the fitted values (weighted medians, ``fit_*``).
+        The predictions (``final_pileon`` with its 90% predictive interval ``final_pileon_low`` /
+        ``_high``, ``final_unpooled`` with every table point weighing the same, ``final_hawkes``,
+        ``final_nogrowth``, and with ``nulls`` ``final_naive`` and ``final_sizenull``; the fitted
+        values ``fit_*``), and the predicted cumulative posts at the ends of the bins from
+        ``observe`` to ``window`` (``pileon``, ``hawkes``).
     """
-    early = c.first(observe)
+    early = early.first(observe)
     seen = len(early)
-    actual = int(np.sum(c.minutes <= horizon))
     ends = np.arange(observe + table.bin_minutes, window + table.bin_minutes / 2, table.bin_minutes)
-    real_curve = np.searchsorted(c.minutes, ends, side="right").astype(float)
     base = np.maximum(table.counts[:, :, [table.count_index(observe)]], 1.0)  # each run's posts by `observe`
     growth = table.counts[:, :, table.count_index(horizon)] / base[:, :, 0]  # (points, replicates)
     growth_curve = table.counts[:, :, [table.count_index(t) for t in ends]] / base  # (points, replicates, bins)
-    d = first_hour_distances(c, table, observe)
-    w = prior.weights(exclude=c.name) if prior is not None else np.zeros(len(d))
+    d = first_hour_distances(early, table, observe)
+    w = prior.weights(exclude=early.key) if prior is not None else np.zeros(len(d))
     pooled = bool(w.sum() > 0)
 
     def draw(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,50 +149,94 @@ def forecast(
         return (near := support[np.argsort(d[support], kind="stable")[:neighbours]]), weights[near]
 
     near, wn = draw(w if pooled else np.ones(len(d)))
-    predicted = seen * weighted_quantile(np.median(growth[near], axis=1), wn, 0.5)
-    sim_curve = seen * np.array([weighted_quantile(col, wn, 0.5) for col in np.median(growth_curve[near], axis=1).T])
     every, w_every = growth[near].ravel(), np.repeat(wn, growth.shape[1])  # every replicate: the predictive spread
     u_near, u_w = draw(np.ones(len(d)))
-    unpooled = seen * weighted_quantile(np.median(growth[u_near], axis=1), u_w, 0.5)
-    out: dict[str, Any] = {
+    row: dict[str, Any] = {
         "observed_first_hour": seen,
-        "final_actual": actual,
-        "final_pileon": predicted,
+        "final_pileon": seen * weighted_quantile(np.median(growth[near], axis=1), wn, 0.5),
         "final_pileon_low": seen * weighted_quantile(every, w_every, 0.05),
         "final_pileon_high": seen * weighted_quantile(every, w_every, 0.95),
-        "forecast_error": abs(predicted - actual) / actual,
-        "forecast_nrmse": nrmse(sim_curve, real_curve),
-        "forecast_error_unpooled": abs(unpooled - actual) / actual,
+        "final_unpooled": seen * weighted_quantile(np.median(growth[u_near], axis=1), u_w, 0.5),
+        "final_nogrowth": float(seen),
         "pooled": pooled,
         **{
             f"fit_{p.name}": float(p.from_unit(weighted_quantile(table.unit[near, i], wn, 0.5)))
             for i, p in enumerate(table.priors)
         },
     }
+    if nulls is not None:
+        row["final_naive"] = float(nulls.naive(seen, exclude=early.key)[0])
+        row["final_sizenull"] = float(nulls.size_conditional(seen, exclude=early.key)[0])
+    curves = {
+        "pileon": seen * np.array([weighted_quantile(col, wn, 0.5) for col in np.median(growth_curve[near], axis=1).T])
+    }
     try:
-        fit = hawkes.fit(c.minutes, c.parent, observe)
+        fit = hawkes.fit(early.minutes, early.parent, observe)
     except ValueError:  # fewer than 3 posts in the first hour: nothing to fit
-        out.update(final_hawkes=np.nan, forecast_error_hawkes=np.nan, forecast_nrmse_hawkes=np.nan)
-        return out
-    h_times = c.minutes[c.minutes <= observe]
-    h_final = fit.final_size(h_times, horizon)
-    out.update(
-        final_hawkes=h_final,
-        forecast_error_hawkes=abs(h_final - actual) / actual,
-        forecast_nrmse_hawkes=nrmse(fit.expected_counts(h_times, ends), real_curve),
-        hawkes_kappa0=fit.kappa0,
-        hawkes_kappa=fit.kappa,
+        row["final_hawkes"] = np.nan
+        curves["hawkes"] = np.full(len(ends), np.nan)
+        return row, curves
+    row.update(final_hawkes=fit.final_size(early.minutes, horizon), hawkes_kappa0=fit.kappa0, hawkes_kappa=fit.kappa)
+    curves["hawkes"] = fit.expected_counts(early.minutes, ends)
+    return row, curves
+
+
+def forecast(
+    c: Cascade,
+    table: ReferenceTable,
+    prior: PopulationPrior | None = None,
+    nulls: GrowthNull | None = None,
+    observe: float = OBSERVE,
+    horizon: float = HORIZON,
+    window: float = WINDOW,
+    neighbours: int = NEIGHBOURS,
+) -> dict[str, Any]:
+    """:func:`predict` from the first ``observe`` minutes of ``c``, scored against the rest: the
+    predicted posts by ``horizon`` and the cumulative posts from ``observe`` to ``window`` minutes.
+
+    Returns:
+        :func:`predict`'s row, ``final_actual``, and the relative errors of the final size
+        (``forecast_error`` for pileon, ``forecast_error_unpooled``, ``_hawkes``, ``_nogrowth``,
+        and with ``nulls`` ``_naive`` and ``_sizenull``), and the NRMSE of the rest of the curve
+        (``forecast_nrmse``, ``forecast_nrmse_hawkes``).
+    """
+    row, predicted = predict(c, table, prior, nulls, observe, horizon, window, neighbours)
+    actual = int(np.sum(c.minutes <= horizon))
+    ends = np.arange(observe + table.bin_minutes, window + table.bin_minutes / 2, table.bin_minutes)
+    real_curve = np.searchsorted(c.minutes, ends, side="right").astype(float)
+    out = {**row, "final_actual": actual}
+    for name, suffix in FORECASTERS.items():
+        if f"final_{name}" in row:
+            out[f"forecast_error{suffix}"] = relative_error(row[f"final_{name}"], actual)
+    out["forecast_nrmse"] = nrmse(predicted["pileon"], real_curve)
+    out["forecast_nrmse_hawkes"] = (
+        nrmse(predicted["hawkes"], real_curve) if np.isfinite(row["final_hawkes"]) else np.nan
     )
     return out
 
 
+# each forecast's prediction column final_<name> and its error column forecast_error<suffix>
+FORECASTERS = {
+    "pileon": "",
+    "unpooled": "_unpooled",
+    "hawkes": "_hawkes",
+    "nogrowth": "_nogrowth",
+    "naive": "_naive",
+    "sizenull": "_sizenull",
+}
+
+
 def forecast_table(
-    cascades: Sequence[Cascade], table: ReferenceTable, prior: PopulationPrior | None = None, observe: float = OBSERVE
+    cascades: Sequence[Cascade],
+    table: ReferenceTable,
+    prior: PopulationPrior | None = None,
+    observe: float = OBSERVE,
+    nulls: GrowthNull | None = None,
 ) -> pd.DataFrame:
     """:func:`forecast` for every cascade, one row each. A cascade whose data stop at ``observe``
     minutes (nothing seen after the first hour) is forecast but not scored: its actual size and
     errors are NaN, since the data hold nothing to score against."""
-    rows = pd.DataFrame([{"cascade": c.name, **forecast(c, table, prior, observe=observe)} for c in cascades])
+    rows = pd.DataFrame([{"cascade": c.name, **forecast(c, table, prior, nulls, observe=observe)} for c in cascades])
     followed = np.array([bool(np.any(c.minutes > observe)) for c in cascades])
     scores = [k for k in rows.columns if k.startswith("forecast_") or k == "final_actual"]
     rows.loc[~followed, scores] = np.nan

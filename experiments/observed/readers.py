@@ -46,6 +46,13 @@ class Cascade:
     def __len__(self) -> int:
         return len(self.minutes)
 
+    @property
+    def key(self) -> str:
+        """What identifies the cascade across files and collections: the source post's id where
+        the reader knows it (a Twitter15/16 tree's file name, the same in Twitter15 and 16), else
+        the name. A cascade is left out of what predicts it by this key."""
+        return str(self.meta.get("key", self.name))
+
     def frame(self) -> pd.DataFrame:
         """The posts as a table."""
         return pd.DataFrame(
@@ -204,7 +211,7 @@ def read_twitter_tree(path: str | Path, label: str | None = None) -> Cascade:
         "seed_post" if p is None else ("amplify" if tweet_of[i][1] == source_tweet else "neutral")
         for i, p in enumerate(parents)
     ]
-    meta = {"source": str(path), "format": "twitter15_16", "label": label, **quirks}
+    meta = {"source": str(path), "format": "twitter15_16", "label": label, "key": path.stem, **quirks}
     return Cascade.build(path.stem, minutes, users, action, parent_rows, meta)
 
 
