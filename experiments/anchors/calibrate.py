@@ -75,8 +75,8 @@ class Prior:
 PRIORS: tuple[Prior, ...] = (
     Prior("amplify_prob", 0.03, 0.2),  # per seen post
     Prior("reply_prob", 0.03, 0.2),  # per seen post
-    Prior("trend_threshold", 5.0, 50.0),  # posts/hour per 100k users
-    Prior("trend_gain", 1e-4, 2e-3),  # share of sessions per post/hour per 100k
+    Prior("trend_threshold", 10.0, 100.0),  # posts/hour
+    Prior("trend_gain", 4.0, 80.0),  # trending impressions per hour per post of the last hour
     Prior("novelty_halflife", 2.0, 48.0),  # hours
     Prior("hostile_fraction", 0.15, 0.6, log=False),  # of users
 )
@@ -129,10 +129,15 @@ class BuffySimulator:
         return buffy_measures(result) | {"total_posts": result.summary["total_posts"], "stopped": 0}
 
     def network(self, k: int, params: Params) -> Network:
-        """The ``k``-th shared follower graph (the calibrated parameters do not shape the graph)."""
+        """The ``k``-th shared follower graph (the calibrated parameters do not shape the graph),
+        with the target's exact audience planted as a generated run's would be."""
         if k not in self._cache:
             rng = np.random.default_rng(np.random.SeedSequence([self.graph_seed, k]))
-            self._cache[k] = Network.generate(params.network, rng)
+            net = Network.generate(params.network, rng)
+            if params.target_exact:
+                target = int(np.argmin(np.abs(net.follower_counts() - params.target_followers)))
+                net = net.with_followers(target, min(params.target_followers, net.n - 1), rng)
+            self._cache[k] = net
         return self._cache[k]
 
     def __getstate__(self) -> dict[str, Any]:  # workers build their own graphs
