@@ -13,7 +13,7 @@ import seaborn as sns
 
 from pileon.model.results import RunResult
 
-from .anchors import Anchor, _h
+from .anchors import CHECKS, Anchor, _clock, _h
 
 INTERVENTION_LABELS = {
     "protect": "target goes private",
@@ -105,12 +105,14 @@ def _mark_anchors(ax: plt.Axes, ax2: plt.Axes, result: RunResult, anchors: dict[
             fontsize=8,
             color="#555555",
         )
+    checks = {c.quantity: c for c in CHECKS}
     if "hostile_wave_onset_clock_time" in anchors:
-        t = at(anchors["hostile_wave_onset_clock_time"].high)
-        ax.axvline(t, color=PALETTE["attack"], linestyle="--", linewidth=1.2)
+        c = checks["hostile_wave_onset_clock_time"]
+        t0, t1 = day + dt.timedelta(hours=c.low), day + dt.timedelta(hours=c.high)
+        ax.axvspan(t0, t1, color=PALETTE["attack"], alpha=0.12, linewidth=0)
         ax.annotate(
-            "hostile wave\n'since 11 a.m.'",
-            (t, 0.8),
+            f"hostile wave 'since 11 a.m.'\n(onset {_clock(c.low)}-{_clock(c.high)})",
+            (t0, 0.8),
             xycoords=("data", "axes fraction"),
             xytext=(4, 0),
             textcoords="offset points",
@@ -119,16 +121,17 @@ def _mark_anchors(ax: plt.Axes, ax2: plt.Axes, result: RunResult, anchors: dict[
         )
     if "interview_clock_time" in anchors and "posts_about_case_by_interview" in anchors:
         a = anchors["interview_clock_time"]
-        need = float(anchors["posts_about_case_by_interview"].low)
-        ax2.axvspan(at(a.low), at(a.high), color="#DD8452", alpha=0.15, linewidth=0)
-        ax2.axhline(need, color="#DD8452", linestyle="--", linewidth=1.2)
+        c = checks["posts_about_case_by_interview"]
+        said = float(anchors["posts_about_case_by_interview"].low)
+        ax2.fill_between([at(a.low), at(a.high)], c.low, c.high, color="#DD8452", alpha=0.2, linewidth=0)
         ax2.annotate(
-            f"'already {need:,.0f} tweets' (interview {a.low}-{a.high})",
-            (at(a.low), need),
-            xytext=(4, 4),
+            f"'already {said:,.0f} tweets': {c.low:,.0f}-{c.high:,.0f} by the interview ({a.low}-{a.high})",
+            (at(a.low), c.high),
+            xytext=(4, 2),
             textcoords="offset points",
             fontsize=8,
             color="#A0522D",
+            va="bottom",
         )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 REPLICATE = 0  # the replicates of a comparison or of a calibration point
 RECHECK = 1  # the replicates that recheck a calibration's closest points
 REFINE = 2  # the draws of a calibration's refinement round
+ANCHORS = 3  # the runs of the #Buffy calibration, one per design point
 
 
 def derive_seed(base: int, *keys: int) -> int:

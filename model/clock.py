@@ -14,9 +14,9 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-# Relative Twitter activity by local hour (0-23), mean 1. The shape of published hourly tweet-volume
-# curves (night trough near 04:00, morning rise, evening peak near 21:00; Golder & Macy 2011,
-# Science 333:1878, Fig. 1); smoothed by hand, not fitted to #Buffy.
+# Relative Twitter activity by local hour (0-23), mean 1: assumed, drawn by hand to the usual shape
+# of hourly tweet volume (night trough near 04:00, morning rise, evening peak near 21:00), not fitted
+# and not taken from a source (Golder & Macy 2011, once cited here, report mood by hour, not volume).
 HOURLY_ACTIVITY = np.array(
     [
         0.62,

@@ -6,13 +6,13 @@ For each seen post the probability of each action is a baseline propensity times
   (``max(stance, 0)``), amplifying needs involvement (``|stance|``), and less so when the post's
   side is the other one (``cross_amplify``);
 * outrage framing: ``(1 + outrage_effect * susceptibility) ** words`` (Brady et al. 2017, PNAS:
-  each moral-emotional word raised retweets by about 20%);
+  each moral-emotional word raised retweets by about 20%; applied here to replies too);
 * social proof, volume: ``1 + social_proof * log(1 + posts seen about the case)``;
 * social proof, norm: the hostile share ``h`` of the partisan posts seen (Laplace-smoothed) tilts
-  attack against defence by ``exp(+-norm_learning * (2h - 1))`` (Brady et al. 2021, Sci. Adv.:
-  users learn the expression norms they observe);
-* novelty: interest in the case halves every ``novelty_halflife`` hours (Wu & Huberman 2007,
-  PNAS: collective attention to a news item decays with its age);
+  attack against defence by ``exp(+-norm_learning * (2h - 1))`` (after Brady et al. 2021, Sci.
+  Adv.: users conform their outrage expression to the norms they observe; the strength is ours);
+* novelty: interest in the case halves every ``novelty_halflife`` hours (after Wu & Huberman
+  2007, PNAS: collective attention to a news item decays with its age);
 * fatigue: ``fatigue ** (earlier actions)``, and none after ``max_actions``.
 
 The three probabilities are scaled down together if they sum past 1. A user acts at most once per

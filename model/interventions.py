@@ -39,8 +39,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .decisions import AMPLIFY, ATTACK, DEFEND, SEED
-from .params import _Checked, choice, p, unknown_name_message
+from .params import Source, _Checked, assumed, choice, cited, p, specs, unknown_name_message
 from .view import ModelView
+
+_OURS = assumed()
+_KATSAROS = "Katsaros et al. 2022 (ICWSM); Twitter Engineering blog, 9 June 2022"
 
 
 @dataclass
@@ -68,7 +71,7 @@ class Intervention(_Checked):
     """Base class: every hook does nothing. Subclasses set ``kind`` (the name in config files)."""
 
     kind: ClassVar[str] = ""
-    start: float = p(0.0, 0.0, None, "hours", "time after the seed post at which the intervention begins")
+    start: float = p(0.0, 0.0, None, "hours", "time after the seed post at which the intervention begins", _OURS)
     acted_at: int | None = field(default=None, init=False, repr=False, compare=False)  # first step it changed anything
     rng: np.random.Generator | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -121,12 +124,38 @@ class Friction(Intervention):
     """
 
     kind: ClassVar[str] = "friction"
-    revise: float = p(0.22, 0.0, 1.0, "of prompts", "share of prompted replies that are revised (Katsaros 2022: 0.22)")
-    cancel: float = p(
-        0.09, 0.0, 1.0, "of prompts", "share of prompted replies that are cancelled (Katsaros 2022: 0.09)"
+    revise: float = p(
+        0.22,
+        0.0,
+        1.0,
+        "of prompts",
+        "share of prompted replies that are revised",
+        cited(_KATSAROS, "22 of 100 prompts"),
     )
-    revised_outrage: float = p(0.0, 0.0, 1.0, "", "share of moral-emotional words a revised reply keeps")
-    false_positive_rate: float = p(0.05, 0.0, 1.0, "of defences", "share of benign replies (defences) also prompted")
+    cancel: float = p(
+        0.09,
+        0.0,
+        1.0,
+        "of prompts",
+        "share of prompted replies that are cancelled",
+        cited(_KATSAROS, "9 of 100 prompts"),
+    )
+    revised_outrage: float = p(
+        0.0,
+        0.0,
+        1.0,
+        "",
+        "share of moral-emotional words a revised reply keeps",
+        assumed("Twitter's blog: of 22 revised, 8 were less offensive, 13 neither more nor less, 1 more"),
+    )
+    false_positive_rate: float = p(
+        0.05,
+        0.0,
+        1.0,
+        "of defences",
+        "share of benign replies (defences) also prompted",
+        assumed("no false-positive rate of the prompt's classifier was found"),
+    )
     prompts: int = field(default=0, init=False, repr=False)
     cancelled: int = field(default=0, init=False, repr=False)
     revised: int = field(default=0, init=False, repr=False)
@@ -174,9 +203,9 @@ class CircuitBreaker(Intervention):
     """
 
     kind: ClassVar[str] = "circuit_breaker"
-    threshold: float = p(10.0, 1.0, None, "shares/hour", "amplifications in the last hour that trip the breaker")
-    reach_factor: float = p(0.2, 0.0, 1.0, "", "share of the post's items still shown while tripped")
-    duration: float = p(6.0, 0.0, None, "hours", "how long the reach stays cut")
+    threshold: float = p(10.0, 1.0, None, "shares/hour", "amplifications in the last hour that trip the breaker", _OURS)
+    reach_factor: float = p(0.2, 0.0, 1.0, "", "share of the post's items still shown while tripped", _OURS)
+    duration: float = p(6.0, 0.0, None, "hours", "how long the reach stays cut", _OURS)
     trips: int = field(default=0, init=False, repr=False)
 
     def setup(self, model: ModelView) -> None:
@@ -218,7 +247,7 @@ class DownRank(Intervention):
     """
 
     kind: ClassVar[str] = "downrank"
-    visibility: float = p(0.5, 0.0, 1.0, "", "share of an attack's items still shown")
+    visibility: float = p(0.5, 0.0, 1.0, "", "share of an attack's items still shown", _OURS)
 
     def filter_items(self, model: ModelView, t: int, viewer: np.ndarray, post: np.ndarray) -> np.ndarray | None:
         if not self.started(model, t):
@@ -241,8 +270,10 @@ class VictimProtection(Intervention):
     """
 
     kind: ClassVar[str] = "protect"
-    start: float = p(2.0, 0.0, None, "hours", "earliest time the target goes private")
-    after_attacks: int = p(0, 0, None, "attacks", "attacks received that make the target go private (0: at start)")
+    start: float = p(2.0, 0.0, None, "hours", "earliest time the target goes private", _OURS)
+    after_attacks: int = p(
+        0, 0, None, "attacks", "attacks received that make the target go private (0: at start)", _OURS
+    )
     blocked_replies: int = field(default=0, init=False, repr=False)
     blocked_shares: int = field(default=0, init=False, repr=False)
 
@@ -289,10 +320,10 @@ class Suspension(Intervention):
     """
 
     kind: ClassVar[str] = "suspend"
-    min_attacks: int = p(2, 1, None, "attacks", "attacks that get an account flagged")
-    delay: float = p(60.0, 0.0, None, "minutes", "time from flag to review")
-    capacity: float = p(200.0, 0.0, None, "accounts/hour", "accounts the moderators review per hour")
-    false_positive_rate: float = p(0.002, 0.0, 1.0, "per defence", "chance a benign reply flags its author")
+    min_attacks: int = p(2, 1, None, "attacks", "attacks that get an account flagged", _OURS)
+    delay: float = p(60.0, 0.0, None, "minutes", "time from flag to review", _OURS)
+    capacity: float = p(200.0, 0.0, None, "accounts/hour", "accounts the moderators review per hour", _OURS)
+    false_positive_rate: float = p(0.002, 0.0, 1.0, "per defence", "chance a benign reply flags its author", _OURS)
     suspended_users: int = field(default=0, init=False, repr=False)
     wrongly: int = field(default=0, init=False, repr=False)
     benign_hidden: int = field(default=0, init=False, repr=False)
@@ -361,25 +392,39 @@ class CounterSpeech(Intervention):
     """A counter-speech campaign (a counter-hashtag such as #harcelementdomicile).
 
     From ``start``, supportive users' reply propensity is multiplied by ``boost``, and ``posts`` campaign posts
-    (defences of the target) are made over ``duration`` hours by supportive users drawn in
-    proportion to their activity. The posts spread like any other, so what users see shifts
-    toward support, and norm learning (Brady et al. 2021) does the rest.
+    (uses of the hashtag) are made over ``duration`` hours by users drawn in proportion to their
+    activity: a share ``mocking`` of them are hostile uses (hostile users mocking the target under
+    the hashtag, posted as attacks), the rest defences by supportive users. The posts spread like
+    any other, so what users see shifts toward support, and norm learning (Brady et al. 2021) does
+    the rest.
     """
 
     kind: ClassVar[str] = "counter_speech"
-    start: float = p(3.0, 0.0, None, "hours", "time the campaign is launched")
+    start: float = p(3.0, 0.0, None, "hours", "time the campaign is launched", _OURS)
     posts: int = p(
-        600, 0, None, "posts", "campaign posts over the campaign (an absolute number: the same campaign at any size)"
+        600,
+        0,
+        None,
+        "posts",
+        "campaign posts over the campaign (an absolute number: the same campaign at any size)",
+        assumed("#Buffy's counter-hashtag was used more than 1,300 times [S]"),
     )
-    duration: float = p(6.0, 0.01, None, "hours", "time over which the campaign posts are made")
-    boost: float = p(2.0, 1.0, 100.0, "", "multiplier on supportive users' reply propensity")
+    duration: float = p(6.0, 0.01, None, "hours", "time over which the campaign posts are made", _OURS)
+    boost: float = p(2.0, 1.0, 100.0, "", "multiplier on supportive users' reply propensity", _OURS)
+    mocking: float = p(
+        0.0,
+        0.0,
+        1.0,
+        "of campaign posts",
+        "share of the campaign's posts that are hostile uses of the hashtag",
+        assumed("a pure campaign by default; #Buffy's was used 'much of it to mock her' [S], no share given"),
+    )
     campaign_posts: int = field(default=0, init=False, repr=False)
+    mocking_posts: int = field(default=0, init=False, repr=False)
 
     def setup(self, model: ModelView) -> None:
-        supportive = np.flatnonzero(model.users.stance > 0)
-        supportive = supportive[supportive != model.target]
-        rate = model.users.sessions_per_day[supportive].astype(np.float64)
-        self._pool, self._cum = supportive, np.cumsum(rate) / rate.sum() if len(rate) else rate
+        self._pool, self._cum = _by_activity(model, model.users.stance > 0)
+        self._mockers, self._mockers_cum = _by_activity(model, model.users.stance < 0)
         self._rate = self.posts / model.clock.steps(self.duration * 60.0)
         self._end = model.clock.steps((self.start + self.duration) * 60.0)
         # The posts follow the circadian profile, with ``posts`` expected over the whole campaign.
@@ -396,16 +441,34 @@ class CounterSpeech(Intervention):
         k = self.rng.poisson(self._rate * model.clock.activity[t] / self._mean_activity)
         if k == 0:
             return
-        authors = self._pool[np.searchsorted(self._cum, self.rng.random(k) * self._cum[-1])]
-        words = self.rng.poisson(model.params.defend_outrage, k).astype(np.float32)
-        ids = model.submit(authors, np.full(k, DEFEND, np.int8), np.zeros(k, np.int64), words)  # other policies apply
-        self.campaign_posts += len(ids)
+        mock = self.rng.binomial(k, self.mocking) if self.mocking > 0 and len(self._mockers) else 0
+        k -= mock
+        if k:
+            authors = self._pool[np.searchsorted(self._cum, self.rng.random(k) * self._cum[-1])]
+            words = self.rng.poisson(model.params.defend_outrage, k).astype(np.float32)
+            ids = model.submit(authors, np.full(k, DEFEND, np.int8), np.zeros(k, np.int64), words)  # policies apply
+            self.campaign_posts += len(ids)
+        if mock:
+            authors = self._mockers[np.searchsorted(self._mockers_cum, self.rng.random(mock) * self._mockers_cum[-1])]
+            words = self.rng.poisson(model.params.attack_outrage, mock).astype(np.float32)
+            ids = model.submit(authors, np.full(mock, ATTACK, np.int8), np.zeros(mock, np.int64), words)
+            self.campaign_posts += len(ids)
+            self.mocking_posts += len(ids)
 
     def idle(self, model: ModelView, t: int) -> bool:
         return t + 1 >= self._end or not len(self._pool)
 
     def report(self) -> dict[str, float]:
-        return {"campaign_posts": self.campaign_posts}
+        return {"campaign_posts": self.campaign_posts, "mocking_posts": self.mocking_posts}
+
+
+def _by_activity(model: ModelView, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The users of ``mask`` (less the target) and the cumulative share of their session rates,
+    to draw authors in proportion to activity."""
+    users = np.flatnonzero(mask)
+    users = users[users != model.target]
+    rate = model.users.sessions_per_day[users].astype(np.float64)
+    return users, (np.cumsum(rate) / rate.sum() if len(rate) else rate)
 
 
 @dataclass
@@ -418,9 +481,13 @@ class Removal(Intervention):
     """
 
     kind: ClassVar[str] = "removal"
-    what: str = choice("hostile", ("hostile", "seed"), "what is removed: the most shared attacks, or the seed post")
-    delay: float = p(60.0, 0.0, None, "minutes", "time from posting to removal")
-    min_shares: int = p(3, 0, None, "amplifications", "amplifications that make an attack removable (what = hostile)")
+    what: str = choice(
+        "hostile", ("hostile", "seed"), "what is removed: the most shared attacks, or the seed post", _OURS
+    )
+    delay: float = p(60.0, 0.0, None, "minutes", "time from posting to removal", _OURS)
+    min_shares: int = p(
+        3, 0, None, "amplifications", "amplifications that make an attack removable (what = hostile)", _OURS
+    )
     removed: int = field(default=0, init=False, repr=False)
     benign_removed: int = field(default=0, init=False, repr=False)
 
@@ -488,6 +555,17 @@ class Removal(Intervention):
 KINDS: dict[str, type[Intervention]] = {
     c.kind: c for c in (Friction, CircuitBreaker, DownRank, VictimProtection, Suspension, CounterSpeech, Removal)
 }
+
+
+def sources() -> dict[str, Source | None]:
+    """Where each intervention parameter's default comes from, as ``{"kind.name": source}``."""
+    return {f"{kind}.{name}": spec.source for kind, cls in KINDS.items() for name, spec in specs(cls).items()}
+
+
+def assumed_names() -> list[str]:
+    """The intervention parameters whose defaults are assumed (``kind.name``): what a robustness
+    study of the policies must vary."""
+    return [name for name, source in sources().items() if source is not None and source.kind == "assumed"]
 
 
 def make(settings: dict[str, Any], where: str = "intervention") -> Intervention:

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 NETWORK_STREAM = 0x6E6574
 
 # Spread (log units) of how many accounts a user follows. Following counts are less skewed than
-# follower counts (Kwak et al. 2010, Fig. 1); a lognormal with sigma 1 gives that shape.
+# follower counts (Kwak et al. 2010, Fig. 1, as a secondary source reports it); a lognormal with
+# sigma 1 gives that shape (assumed).
 FOLLOWING_SD = 1.0
 
 

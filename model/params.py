@@ -25,16 +25,64 @@ from pathlib import Path
 from typing import Any
 
 
-def p(default: Any, lo: float | None, hi: float | None, unit: str, doc: str) -> Any:
-    """Declare a parameter field with its range ``[lo, hi]`` (None = unbounded), unit and help.
+@dataclass(frozen=True)
+class Source:
+    """Where a parameter's default comes from, one of three kinds:
+
+    * ``cited``: a reference (``ref``) and the figure the default takes from it (``figure``);
+    * ``calibrated``: the data it was fitted to (``ref``) and its interval there (``figure``);
+    * ``assumed``: our choice (``note`` may say why, or what evidence there is short of a figure).
+
+    ``note`` says what the source measured where it differs from what the model does with it.
+    """
+
+    kind: str
+    ref: str = ""
+    figure: str = ""
+    note: str = ""
+
+    KINDS = ("cited", "calibrated", "assumed")
+
+    def __post_init__(self) -> None:
+        if self.kind not in self.KINDS:
+            raise ValueError(f"source kind {self.kind!r}: expected one of {', '.join(self.KINDS)}")
+        if self.kind != "assumed" and not (self.ref and self.figure):
+            raise ValueError(f"a {self.kind} source needs a reference and a figure (got {self.ref!r}, {self.figure!r})")
+
+    def __str__(self) -> str:
+        if self.kind == "cited":
+            return f"{self.ref}: {self.figure}"
+        if self.kind == "calibrated":
+            return f"calibrated to {self.ref}: {self.figure}"
+        return "assumed" + (f" ({self.note})" if self.note else "")
+
+
+def cited(ref: str, figure: str, note: str = "") -> Source:
+    """The default is a figure from a reference (``cited("Kwak et al. 2010", "2.276")``)."""
+    return Source("cited", ref, figure, note)
+
+
+def calibrated(data: str, interval: str, note: str = "") -> Source:
+    """The default was fitted to data (``calibrated("#Buffy anchors", "90% [0.05, 0.1]")``)."""
+    return Source("calibrated", data, interval, note)
+
+
+def assumed(note: str = "") -> Source:
+    """The default is our choice."""
+    return Source("assumed", note=note)
+
+
+def p(default: Any, lo: float | None, hi: float | None, unit: str, doc: str, source: Source | None = None) -> Any:
+    """Declare a parameter field with its range ``[lo, hi]`` (None = unbounded), unit, help and
+    the source of its default (:class:`Source`).
 
     Its kind (bool, int or float) is the field's annotation (:func:`specs` reads it)."""
-    return field(default=default, metadata={"range": (lo, hi), "unit": unit, "help": doc})
+    return field(default=default, metadata={"range": (lo, hi), "unit": unit, "help": doc, "source": source})
 
 
-def choice(default: str, choices: tuple[str, ...], doc: str) -> Any:
+def choice(default: str, choices: tuple[str, ...], doc: str, source: Source | None = None) -> Any:
     """Declare a parameter field that takes one of a few named values."""
-    return field(default=default, metadata={"choices": choices, "unit": "", "help": doc})
+    return field(default=default, metadata={"choices": choices, "unit": "", "help": doc, "source": source})
 
 
 def number_text(x: float) -> str:
@@ -60,6 +108,7 @@ class Spec:
     choices: tuple[str, ...] | None
     unit: str
     help: str
+    source: Source | None = None  # where the default comes from
 
     def range_text(self) -> str:
         """What the parameter accepts, in one way everywhere: ``[0, 1]``, ``[3, inf]``,
@@ -112,7 +161,7 @@ def specs(cls: type) -> dict[str, Spec]:
         kind = hints[f.name]
         if kind not in (bool, int, float, str):
             raise TypeError(f"{cls.__name__}.{f.name}: a parameter is a bool, int, float or str, not {kind}")
-        out[f.name] = Spec(f.name, kind, f.default, lo, hi, m.get("choices"), m["unit"], m["help"])
+        out[f.name] = Spec(f.name, kind, f.default, lo, hi, m.get("choices"), m["unit"], m["help"], m.get("source"))
     return out
 
 
@@ -128,14 +177,40 @@ class _Checked:
         """Cross-field rules; override where a concern has them."""
 
 
+# What the sources say and how the model uses them: docs/model.md. Figures read only in a secondary
+# source are marked [S] in the note. The calibrated defaults are the posterior medians of the #Buffy
+# calibration (docs/model.md, "The #Buffy calibration": `pileon calibrate-buffy --runs 1024 --out
+# runs/calibrate-buffy`, 1,024 runs, 143 accepted), each with its 90% interval.
+_KWAK = "Kwak et al. 2010 (WWW)"
+_SWITCH = assumed("a switch: the mechanism is part of the model")
+_BUFFY = "#Buffy anchors"
+
+
 @dataclass(frozen=True)
 class NetworkParams(_Checked):
     """The follower graph generated when no edge list is given."""
 
-    n_users: int = p(200_000, 3, 50_000_000, "users", "number of users in the network")
-    mean_followers: float = p(20.0, 0.5, 1000, "followers", "mean followers (= mean followees) per user")
+    n_users: int = p(
+        200_000,
+        3,
+        50_000_000,
+        "users",
+        "number of users in the network",
+        assumed("the part of French Twitter that could come across the #Buffy case"),
+    )
+    mean_followers: float = p(20.0, 0.5, 1000, "followers", "mean followers (= mean followees) per user", assumed())
     follower_exponent: float = p(
-        2.3, 1.5, 4.0, "", "tail exponent gamma of P(followers = k) ~ k^-gamma (Kwak et al. 2010: 2.28)"
+        2.3,
+        1.5,
+        4.0,
+        "",
+        "tail exponent gamma of P(followers = k) ~ k^-gamma",
+        cited(
+            _KWAK,
+            "2.276, rounded to 2.3",
+            "[S] read in a secondary source only; the fit may be of the distribution of followings rather than followers (their Fig. 1), and "
+            "their abstract calls the follower distribution non-power-law",
+        ),
     )
     max_followers: int = p(
         2000,
@@ -143,26 +218,73 @@ class NetworkParams(_Checked):
         None,
         "followers",
         "cap on one user's expected followers (absolute, so that a scenario is the same case at any size)",
+        assumed("hubs of a few thousand followers among the users the case can reach"),
     )
-    reciprocity: float = p(0.2, 0.0, 0.95, "", "fraction of edges that are mutual (Kwak et al. 2010: 0.22)")
+    reciprocity: float = p(
+        0.2,
+        0.0,
+        0.95,
+        "",
+        "fraction of edges that are mutual",
+        cited(_KWAK, "22% of connections reciprocal, rounded to 0.2", "[S] read in a secondary source only"),
+    )
 
 
 @dataclass(frozen=True)
 class PopulationParams(_Checked):
     """Who the users are: stance, activity and propensities (drawn once per run)."""
 
-    hostile_fraction: float = p(0.3, 0.0, 1.0, "of users", "users hostile to the target")
-    supportive_fraction: float = p(0.15, 0.0, 1.0, "of users", "users supportive of the target")
-    stance_strength: float = p(
-        0.6, 0.0, 1.0, "", "mean |stance| of the hostile and supportive groups (neutral users: 0)"
+    hostile_fraction: float = p(
+        0.3, 0.0, 1.0, "of users", "users hostile to the target", calibrated(_BUFFY, "90% [TBD]")
     )
-    stance_sd: float = p(0.25, 0.0, 2.0, "", "spread of stance within each group (clipped to [-1, 1])")
-    sessions_per_day: float = p(10.0, 0.01, 500, "sessions/day", "mean rate at which a user opens the app")
-    activity_sd: float = p(1.0, 0.0, 3.0, "log units", "lognormal spread of the session rate across users")
-    amplify_prob: float = p(0.07, 0.0, 1.0, "per seen post", "mean propensity to amplify (retweet/quote) a seen post")
-    reply_prob: float = p(0.07, 0.0, 1.0, "per seen post", "mean propensity to reply to a seen post")
-    propensity_sd: float = p(0.8, 0.0, 3.0, "log units", "lognormal spread of both propensities")
-    susceptibility_sd: float = p(0.5, 0.0, 3.0, "log units", "lognormal spread of outrage susceptibility (mean 1)")
+    supportive_fraction: float = p(
+        0.15,
+        0.0,
+        1.0,
+        "of users",
+        "users supportive of the target",
+        assumed("a minority of supporters, as among the replies the press quoted"),
+    )
+    stance_strength: float = p(
+        0.6, 0.0, 1.0, "", "mean |stance| of the hostile and supportive groups (neutral users: 0)", assumed()
+    )
+    stance_sd: float = p(0.25, 0.0, 2.0, "", "spread of stance within each group (clipped to [-1, 1])", assumed())
+    sessions_per_day: float = p(
+        10.0,
+        0.01,
+        500,
+        "sessions/day",
+        "mean rate at which a user opens the app",
+        assumed("no measurement of sessions per day was found"),
+    )
+    activity_sd: float = p(
+        1.0,
+        0.0,
+        3.0,
+        "log units",
+        "lognormal spread of the session rate across users",
+        assumed("heavy users open the app hourly, many once a day or less"),
+    )
+    amplify_prob: float = p(
+        0.068,
+        0.0,
+        1.0,
+        "per seen post",
+        "mean propensity to amplify (retweet/quote) a seen post",
+        calibrated(_BUFFY, "90% [0.034, 0.16]"),
+    )
+    reply_prob: float = p(
+        0.063,
+        0.0,
+        1.0,
+        "per seen post",
+        "mean propensity to reply to a seen post",
+        calibrated(_BUFFY, "90% [0.031, 0.13]"),
+    )
+    propensity_sd: float = p(0.8, 0.0, 3.0, "log units", "lognormal spread of both propensities", assumed())
+    susceptibility_sd: float = p(
+        0.5, 0.0, 3.0, "log units", "lognormal spread of outrage susceptibility (mean 1)", assumed()
+    )
 
     def _check(self) -> None:
         total = self.hostile_fraction + self.supportive_fraction
@@ -180,6 +302,7 @@ class ExposureParams(_Checked):
         None,
         "followers",
         "the target's audience: the user whose follower count is closest, given exactly this many (target_exact)",
+        assumed("a blogger and community manager: a few thousand followers"),
     )
     target_exact: bool = p(
         True,
@@ -187,11 +310,24 @@ class ExposureParams(_Checked):
         None,
         "",
         "in a generated graph the target gets exactly target_followers followers (off: the user whose count is closest)",
+        assumed("how the target is placed in a generated graph"),
     )
-    seed_clock: float = p(9.0, 0.0, 24.0, "hour of day", "local clock time of the seed post")
-    seed_outrage: float = p(1.0, 0.0, 20.0, "words", "moral-emotional words in the seed post")
+    seed_clock: float = p(
+        9.0,
+        0.0,
+        24.0,
+        "hour of day",
+        "local clock time of the seed post",
+        cited(_BUFFY + " (press report, 16 January 2017)", "the post came in the morning, 08:00-10:30: 09:00"),
+    )
+    seed_outrage: float = p(1.0, 0.0, 20.0, "words", "moral-emotional words in the seed post", assumed())
     visibility_halflife: float = p(
-        120.0, 0.1, 100_000, "minutes", "age at which half of the posts have left a follower's feed"
+        120.0,
+        0.1,
+        100_000,
+        "minutes",
+        "age at which half of the posts have left a follower's feed",
+        assumed("Pfeffer et al. 2023 measured a median half-life of a tweet's impressions of about 80 min"),
     )
     visibility_tail: float = p(
         float("inf"),
@@ -199,9 +335,15 @@ class ExposureParams(_Checked):
         None,
         "",
         "shape of the feed-lifetime tail: inf exponential, smaller values a heavier (power-law) tail",
+        assumed(),
     )
     reply_reach: float = p(
-        0.3, 0.0, 1.0, "", "fraction of the author's followers whose feed shows a reply (attack or defence)"
+        0.3,
+        0.0,
+        1.0,
+        "",
+        "fraction of the author's followers whose feed shows a reply (attack or defence)",
+        assumed("a reply shows in a follower's timeline mainly when they follow the person replied to as well"),
     )
     trend_threshold: float = p(
         30.0,
@@ -209,6 +351,7 @@ class ExposureParams(_Checked):
         None,
         "posts/hour",
         "posts about the case in the last hour above which it trends (an absolute volume: the same case at any size)",
+        calibrated(_BUFFY, "90% [TBD]"),
     )
     trend_gain: float = p(
         16.7,
@@ -216,9 +359,15 @@ class ExposureParams(_Checked):
         None,
         "impressions per post",
         "trending impressions per hour for each post about the case in the last hour",
+        calibrated(_BUFFY, "90% [TBD]"),
     )
     trend_max_rate: float = p(
-        4170.0, 0.0, None, "impressions/hour", "most trending impressions per hour (trend lists are short)"
+        4170.0,
+        0.0,
+        None,
+        "impressions/hour",
+        "most trending impressions per hour",
+        assumed("trend lists are short"),
     )
     pulse_rate: float = p(
         0.0,
@@ -226,13 +375,21 @@ class ExposureParams(_Checked):
         48.0,
         "per day",
         "exogenous attention pulses (a press article, a TV segment, a share elsewhere) per day; 0: none",
+        assumed("none by default"),
     )
     pulse_size: float = p(
-        500.0, 0.0, None, "impressions/hour", "mean impressions per hour of one pulse (each pulse draws its own)"
+        500.0,
+        0.0,
+        None,
+        "impressions/hour",
+        "mean impressions per hour of one pulse (each pulse draws its own)",
+        assumed(),
     )
-    pulse_duration: float = p(3.0, 0.01, 240.0, "hours", "how long one pulse shows the case")
-    sessions: bool = p(True, None, None, "", "users see feed items only when they open the app (off: at the next step)")
-    decay: bool = p(True, None, None, "", "posts leave feeds with age (off: visible for ever)")
+    pulse_duration: float = p(3.0, 0.01, 240.0, "hours", "how long one pulse shows the case", assumed())
+    sessions: bool = p(
+        True, None, None, "", "users see feed items only when they open the app (off: at the next step)", _SWITCH
+    )
+    decay: bool = p(True, None, None, "", "posts leave feeds with age (off: visible for ever)", _SWITCH)
 
 
 @dataclass(frozen=True)
@@ -240,25 +397,55 @@ class DecisionParams(_Checked):
     """What a user does with a seen post."""
 
     outrage_effect: float = p(
-        0.2, 0.0, 5.0, "per word", "sharing increase per moral-emotional word (Brady et al. 2017: ~0.2)"
+        0.2,
+        0.0,
+        5.0,
+        "per word",
+        "increase in the chance of acting per moral-emotional word of the post",
+        cited(
+            "Brady et al. 2017 (PNAS)",
+            "+20% per moral-emotional word",
+            "measured on retweets; the model applies it to attacks and defences too. Burton, Cruz & Hahn 2021 "
+            "found this moral contagion no better out of sample than an implausible 'XYZ contagion' control",
+        ),
     )
-    attack_outrage: float = p(2.0, 0.0, 20.0, "words", "mean moral-emotional words in an attack")
-    defend_outrage: float = p(0.5, 0.0, 20.0, "words", "mean moral-emotional words in a defence")
+    attack_outrage: float = p(2.0, 0.0, 20.0, "words", "mean moral-emotional words in an attack", assumed())
+    defend_outrage: float = p(0.5, 0.0, 20.0, "words", "mean moral-emotional words in a defence", assumed())
     social_proof: float = p(
-        0.5, 0.0, 10.0, "per log post", "action boost per unit of log(1 + posts seen about the case)"
+        0.5,
+        0.0,
+        10.0,
+        "per log post",
+        "action boost per unit of log(1 + posts seen about the case)",
+        assumed("the form (diminishing returns) and the strength are ours"),
     )
     norm_learning: float = p(
-        1.0, 0.0, 10.0, "", "how strongly the seen hostile share shifts attack vs defend (Brady et al. 2021)"
+        1.0,
+        0.0,
+        10.0,
+        "",
+        "how strongly the seen hostile share shifts attack vs defend",
+        assumed(
+            "the form after Brady et al. 2021 (users conform their outrage expression to the norms they "
+            "see); they measured how much outrage people express, not whether they attack or defend, and "
+            "the strength is ours"
+        ),
     )
     cross_amplify: float = p(
-        0.2, 0.0, 1.0, "", "amplify propensity for a post of the other side, relative to one's own side"
+        0.2, 0.0, 1.0, "", "amplify propensity for a post of the other side, relative to one's own side", assumed()
     )
     novelty_halflife: float = p(
-        8.0,
+        8.7,
         0.01,
         None,
         "hours",
-        "age of the case at which interest in it has halved, inf for never (Wu & Huberman 2007)",
+        "age of the case at which interest in it has halved, inf for never",
+        calibrated(
+            _BUFFY,
+            "90% [3.0, 37]",
+            "decay with the case's age after Wu & Huberman 2007, who measured a stretched exponential on "
+            "Digg with a half-life of about an hour [S]; exponential here by default (novelty_shape)",
+        ),
     )
     novelty_shape: float = p(
         1.0,
@@ -266,20 +453,33 @@ class DecisionParams(_Checked):
         3.0,
         "",
         "shape b of the novelty decay exp(-ln 2 (age / novelty_halflife) ** b): 1 exponential, below 1 a "
-        "stretched exponential whose interest lingers (the form Wu & Huberman 2007 fitted)",
+        "stretched exponential whose interest lingers",
+        assumed(
+            "exponential by default; Wu & Huberman 2007 fitted a stretched exponential (b below 1) on Digg, "
+            "whose exponent was not found in a source read"
+        ),
     )
-    fatigue: float = p(0.5, 0.0, 1.0, "", "multiplier on action probability per earlier action by the same user")
-    max_actions: int = p(5, 1, 1000, "actions", "most actions one user takes in a run")
-    attack: bool = p(True, None, None, "", "users may attack (off: the action is never drawn)")
-    defend: bool = p(True, None, None, "", "users may defend (off: the action is never drawn)")
+    fatigue: float = p(
+        0.5, 0.0, 1.0, "", "multiplier on action probability per earlier action by the same user", assumed()
+    )
+    max_actions: int = p(5, 1, 1000, "actions", "most actions one user takes in a run", assumed())
+    attack: bool = p(True, None, None, "", "users may attack (off: the action is never drawn)", _SWITCH)
+    defend: bool = p(True, None, None, "", "users may defend (off: the action is never drawn)", _SWITCH)
 
 
 @dataclass(frozen=True)
 class TimeParams(_Checked):
     """Time steps and horizon."""
 
-    step_minutes: float = p(1.0, 0.1, 60.0, "minutes", "length of one step")
-    horizon_hours: float = p(48.0, 0.01, 24 * 30, "hours", "simulated time after the seed post")
+    step_minutes: float = p(1.0, 0.1, 60.0, "minutes", "length of one step", assumed("the clock's resolution"))
+    horizon_hours: float = p(
+        48.0,
+        0.01,
+        24 * 30,
+        "hours",
+        "simulated time after the seed post",
+        assumed("a one-day pile-on and the day after"),
+    )
 
 
 CONCERNS: tuple[type, ...] = (NetworkParams, PopulationParams, ExposureParams, DecisionParams, TimeParams)
@@ -310,6 +510,17 @@ class Params:
     def specs(cls) -> dict[str, Spec]:
         """Every flat parameter name with its declaration (kind, default, range, unit, help)."""
         return {name: spec for c in CONCERNS for name, spec in specs(c).items()}
+
+    @classmethod
+    def sources(cls) -> dict[str, Source | None]:
+        """Where each parameter's default comes from (:class:`Source`), by name."""
+        return {name: spec.source for name, spec in cls.specs().items()}
+
+    @classmethod
+    def assumed(cls) -> list[str]:
+        """The parameters whose defaults are assumed, neither cited nor calibrated: what a
+        sensitivity or robustness study must vary."""
+        return [name for name, source in cls.sources().items() if source is not None and source.kind == "assumed"]
 
     @staticmethod
     def owner(name: str) -> str:

@@ -198,19 +198,33 @@ def test_counter_speech_posts_defences_by_supportive_users_from_its_start():
     model = OutrageModel(preset="buffy", seed=4, n_users=10_000, interventions=[iv], horizon_hours=4.0)
     before = model.population.reply.copy()
     r = model.run()
-    campaign = (r.events["parent"] == 0) & (r.events["action"] == DEFEND)
+    alone = OutrageModel(preset="buffy", seed=4, n_users=10_000, horizon_hours=4.0).run()
+    for name, column in r.events.items():  # nothing changes before the campaign starts
+        np.testing.assert_array_equal(column[r.events["step"] < 60], alone.events[name][alone.events["step"] < 60])
+    campaign = (r.events["parent"] == 0) & (r.events["action"] == DEFEND) & (r.events["step"] >= 60)
     stance = model.population.stance
     assert np.all(stance[r.events["user"][campaign]] > 0)
-    # Before its start the campaign changes nothing: the first hour is the run without it, event for event.
-    base = OutrageModel(preset="buffy", seed=4, n_users=10_000, horizon_hours=4.0).run()
-    early, base_early = r.events["step"] < 60, base.events["step"] < 60
-    for column in ("step", "user", "action", "parent"):
-        np.testing.assert_array_equal(r.events[column][early], base.events[column][base_early])
+    assert campaign.sum() >= r.summary["campaign_posts"]
     expected = 300  # posts expected over the campaign
     assert abs(r.summary["campaign_posts"] - expected) < 4 * np.sqrt(expected)
     supportive = (stance > 0) & (np.arange(len(stance)) != model.target)
     np.testing.assert_allclose(model.population.reply[supportive], np.minimum(before[supportive] * 3.0, 1.0))
     np.testing.assert_array_equal(model.population.reply[~supportive], before[~supportive])
+
+
+def test_a_mocking_share_of_counter_speech_posts_are_attacks_by_hostile_users():
+    iv = CounterSpeech(start=1.0, posts=300, duration=2.0, mocking=0.4)
+    model = OutrageModel(preset="buffy", seed=5, n_users=10_000, interventions=[iv], horizon_hours=4.0)
+    r = model.run()
+    ev, stance = r.events, model.population.stance
+    n, mock = r.summary["campaign_posts"], r.summary["mocking_posts"]
+    expected = 300
+    assert abs(n - expected) < 4 * np.sqrt(expected)
+    assert abs(mock / n - 0.4) < 4 * np.sqrt(0.4 * 0.6 / n)  # binomial, within four standard errors
+    in_campaign = (ev["parent"] == 0) & (ev["step"] >= 60) & (ev["step"] < 180)
+    assert np.count_nonzero(in_campaign & (ev["action"] == ATTACK)) >= mock
+    attackers = ev["user"][in_campaign & (ev["action"] == ATTACK)]
+    assert np.all(stance[attackers] < 0)
 
 
 def test_removing_the_seed_at_once_stops_everything():

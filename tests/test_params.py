@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import re
 import typing
+from collections import Counter
 
 import pytest
 
-from pileon.model import OutrageModel, Params
+from pileon.experiments.cli import main
+from pileon.model import OutrageModel, Params, interventions
 from pileon.model.interventions import KINDS
-from pileon.model.params import CONCERNS, flatten, read_toml, specs
+from pileon.model.params import CONCERNS, Source, cited, flatten, read_toml, specs
 
 
 def _out_of_range_cases():
@@ -134,3 +139,44 @@ def test_a_parameter_file_is_read_with_the_same_rules(tmp_path):
         read_toml(f)
     with pytest.raises(FileNotFoundError, match="nope.toml: no such parameter file"):
         read_toml(tmp_path / "nope.toml")
+
+
+def test_every_parameter_declares_where_its_default_comes_from():
+    every = {**Params.sources(), **interventions.sources()}
+    kinds = Counter()
+    for name, source in every.items():
+        assert isinstance(source, Source), f"{name}: no source declared"
+        kinds[source.kind] += 1
+        if source.kind == "cited":  # a citation gives the figure the default takes
+            assert source.ref and re.search(r"\d", source.figure), name
+        if source.kind == "calibrated":  # the default is the posterior median, inside its interval
+            low, high = map(float, re.fullmatch(r"90% \[(.+), (.+)\]", source.figure).groups())
+            default = Params.specs()[name].default
+            assert low <= default <= high, name
+    assert set(kinds) == {"cited", "calibrated", "assumed"}
+    with pytest.raises(ValueError, match="a cited source needs a reference and a figure"):
+        cited("Brady et al. 2017", "")
+    with pytest.raises(ValueError, match="source kind 'guessed'"):
+        Source("guessed")
+
+
+def test_the_assumed_parameters_are_listed_for_sensitivity_studies(capsys):
+    assumed = Params.assumed()
+    assert set(assumed) == {n for n, s in Params.sources().items() if s.kind == "assumed"}
+    assert "norm_learning" in assumed and "outrage_effect" not in assumed and "amplify_prob" not in assumed
+    assert "friction.false_positive_rate" in interventions.assumed_names()
+    assert "friction.cancel" not in interventions.assumed_names()
+    assert main(["params", "--assumed"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["name"] for r in rows] == [*assumed, *interventions.assumed_names()]
+    assert {r["owner"] for r in rows} >= {"network", "decisions", "intervention"}
+
+
+def test_params_and_interventions_commands_show_each_source(capsys):
+    assert main(["params"]) == 0
+    text = capsys.readouterr().out
+    assert "source: Brady et al. 2017 (PNAS): +20% per moral-emotional word" in text
+    assert "measured on retweets; the model applies it to attacks and defences too" in text
+    assert "source: calibrated to #Buffy anchors: 90% [" in text
+    assert main(["interventions"]) == 0
+    assert "source: Katsaros et al. 2022" in capsys.readouterr().out

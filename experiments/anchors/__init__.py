@@ -1,15 +1,28 @@
-"""The #Buffy anchors: soft points of the observed pile-on, and checks of a run against them."""
+"""The #Buffy anchors: soft points of the observed pile-on, the two-sided ranges a run is checked
+against, and the documented configuration of the case (the victim going private, the
+counter-hashtag).
+
+``anchors.csv`` holds the facts as the press reported them. :data:`CHECKS` turns each into a range
+a run's measure must fall into, with the reading that gives the range, and says whether the check
+is *evidence* (the model could fail it) or *fixed by inputs* (a parameter sets it, so passing it
+says nothing about the model). :func:`distance` is how far a run lies outside the evidence ranges,
+the distance the ABC calibration (:mod:`.calibrate`) accepts on.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pileon.model.decisions import ATTACK, DEFEND
+from pileon.model.interventions import CounterSpeech, Intervention, VictimProtection
 from pileon.model.results import RunResult
 
 ANCHORS_CSV = Path(__file__).parent / "data" / "buffy_2017" / "anchors.csv"
@@ -50,120 +63,231 @@ def load_anchors(path: str | Path = ANCHORS_CSV) -> dict[str, Anchor]:
     return out
 
 
-def hostile_onset_step(result: RunResult, share_of_peak: float = 0.1) -> int | None:
-    """First step at which attacks over the past hour reach ``share_of_peak`` of their hourly peak."""
-    rolling = result.hourly_attacks()
+@dataclass(frozen=True)
+class Check:
+    """A two-sided range a run's measure must fall into, read from one row of anchors.csv.
+
+    ``measures`` names one measure of :func:`buffy_measures`, or two that bound a moment the press
+    does not give (posts by 14:00 and by 19:00, the interview's window): the run passes if some
+    moment of the window falls in the range, i.e. if the two intervals overlap.
+    """
+
+    quantity: str  # the row of anchors.csv
+    measures: tuple[str, ...]
+    low: float
+    high: float
+    unit: str
+    evidence: bool  # False: the run's inputs set it, so passing says nothing about the model
+    reading: str  # how the press report becomes this range
+    log: bool = False  # distances in log10 units (counts)
+
+    def interval(self, m: dict[str, Any]) -> tuple[float, float]:
+        """The run's value (or, for a window, the values at its two ends)."""
+        values = [float(m[k]) for k in self.measures]
+        return min(values), max(values)
+
+    def distance(self, m: dict[str, Any]) -> float:
+        """How far the run lies outside the range, in widths of the range (0 inside)."""
+        lo, hi = self.interval(m)
+        f = _log if self.log else float
+        width = f(self.high) - f(self.low) if math.isfinite(self.high) else max(abs(f(self.low)), 1.0)
+        gap = max(f(self.low) - f(hi), f(lo) - f(self.high), 0.0)
+        return gap / width if math.isfinite(gap) else math.inf
+
+    def expected(self) -> str:
+        """The range in words."""
+        show = _clock if self.unit == "clock time" else (lambda x: f"{x:,.0f}" if x >= 100 else f"{x:g}")
+        if not math.isfinite(self.high):
+            text = f">= {show(self.low)}"
+        else:
+            text = f"{show(self.low)}-{show(self.high)}"
+        if len(self.measures) == 2:
+            text += " at some moment of the interview window (14:00-19:00)"
+        return text + ("" if self.evidence else "; fixed by inputs")
+
+
+def _log(x: float) -> float:
+    return math.log10(x) if x > 0 else -math.inf
+
+
+# The ranges, with the reading of the press report behind each (docs/model.md, "The #Buffy
+# anchors"). Evidence: onset, posts by the interview, hostile share. Fixed by inputs: the rest.
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "seed_post_clock_time",
+        ("seed_post_clock_time",),
+        8.0,
+        10.5,
+        "clock time",
+        False,
+        "the post came in the morning, before the hostile wave (08:00-10:30); the run's seed_clock sets it",
+    ),
+    Check(
+        "hostile_wave_onset_clock_time",
+        ("hostile_wave_onset_clock_time",),
+        10.0,
+        11.5,
+        "clock time",
+        True,
+        "'violent, misogynist tweets since 11 a.m.': the wave was under way by 11:00 and a reporter's 'since "
+        "11' rounds to the hour; the measured onset (hourly attacks first at 10% of their peak) may precede "
+        "what a reader notices by up to an hour and follow the rounded hour by half an hour",
+    ),
+    Check(
+        "posts_about_case_by_interview",
+        ("posts_by_14h", "posts_by_19h"),
+        3000.0,
+        15000.0,
+        "posts",
+        True,
+        "'there have already been 5,000 tweets', said at an interview some time 14:00-19:00: a round number "
+        "from what the victim saw (her mentions and notifications), so the total about the case may be a "
+        "few times more (reshares she was not notified of) and somewhat less (rounded up): 0.6x to 3x",
+        log=True,
+    ),
+    Check(
+        "hostile_share_of_quoted_replies",
+        ("hostile_share",),
+        0.6,
+        0.8,
+        "",
+        True,
+        "of the replies the article quotes, most are hostile, a minority supportive or neutral: "
+        "attacks / (attacks + defences) over the seed day in 0.6-0.8",
+    ),
+    Check(
+        "victim_goes_private",
+        ("private_clock_time",),
+        0.0,
+        24.0,
+        "clock time",
+        False,
+        "she set her profile to private the same day; the protect intervention's start sets it",
+    ),
+    Check(
+        "counter_hashtag_trending",
+        ("counter_hashtag_volume_over_threshold",),
+        1.0,
+        math.inf,
+        "",
+        False,
+        "the counter-hashtag became a trending topic: its hourly volume reaches the run's trend_threshold; the "
+        "campaign's posts and duration set it",
+    ),
+    Check(
+        "counter_hashtag_uses",
+        ("counter_hashtag_uses",),
+        1300.0,
+        math.inf,
+        "posts",
+        False,
+        "used more than 1,300 times (secondary source); the campaign's posts set it",
+    ),
+)
+
+# The documented configuration of the case: she went private and a feminist association launched
+# #harcelementdomicile the same day (anchors.csv). The times are our reading ("the same day", the
+# counter-hashtag after the wave had begun); the share of mocking uses is assumed from "much of it to
+# mock her" (a secondary source; no count is given).
+PROTECT_START = 4.0  # hours after the seed post (13:00)
+CAMPAIGN = {"start": 3.0, "duration": 6.0, "posts": 1400, "mocking": 0.5}  # "more than 1,300" uses
+
+
+def documented_interventions() -> list[Intervention]:
+    """The victim going private and the counter-hashtag campaign, as the case had them."""
+    return [VictimProtection(start=PROTECT_START), CounterSpeech(**CAMPAIGN)]
+
+
+def hostile_onset_step(result: RunResult, share_of_peak: float = 0.1, until: int | None = None) -> int | None:
+    """First step at which attacks over the past hour reach ``share_of_peak`` of their hourly peak
+    (the peak over the steps before ``until``, all by default)."""
+    rolling = result.hourly_attacks()[:until]
     if rolling.max(initial=0) == 0:
         return None
     return int(np.argmax(rolling >= share_of_peak * rolling.max()))
 
 
 def buffy_measures(result: RunResult) -> dict[str, Any]:
-    """The quantities of a run that the #Buffy anchors speak of."""
+    """The quantities of a run that the #Buffy anchors speak of.
+
+    Everything the press reported is of the seed day (the article was written that day and quotes
+    its replies), so the onset's peak and the hostile share are taken over the seed day, to
+    midnight: a run that stops at midnight has the same measures as one that goes on.
+    """
     day = dt.datetime.combine(result.start.date(), dt.time())
-    onset = hostile_onset_step(result)
+    midnight = math.ceil((day + dt.timedelta(days=1) - result.start).total_seconds() / 60.0 / result.step_minutes)
+    onset = hostile_onset_step(result, until=midnight)
+    ev = result.events
+    today = ev["step"] < midnight
+    attacks = int(np.count_nonzero(today & (ev["action"] == ATTACK)))
+    defences = int(np.count_nonzero(today & (ev["action"] == DEFEND)))
     out: dict[str, Any] = {
         "seed_post_clock_time": _hours(result.start - day),
-        "hostile_wave_onset_clock_time": _hours(result.clock(onset) - day) if onset is not None else float("inf"),
+        "hostile_wave_onset_clock_time": _hours(result.clock(onset) - day) if onset is not None else math.inf,
         "posts_by_14h": result.posts_by(day + dt.timedelta(hours=14)),
         "posts_by_19h": result.posts_by(day + dt.timedelta(hours=19)),
-        "hostile_share": result.summary["hostile_share"],
+        "hostile_share": attacks / (attacks + defences) if attacks + defences else math.nan,
     }
     ivs = {iv["kind"]: iv for iv in result.interventions}
     if "protect" in ivs:  # the victim going private
         acted = ivs["protect"]["acted_at"]
-        out["private_clock_time"] = _hours(result.clock(acted) - day) if acted is not None else float("inf")
-    if "counter_speech" in ivs:  # the counter-hashtag: its posts, and their hourly volume
+        out["private_clock_time"] = _hours(result.clock(acted) - day) if acted is not None else math.inf
+    if "counter_speech" in ivs:  # the counter-hashtag: its posts, and their hourly volume against the trend threshold
         cs = ivs["counter_speech"]
         posts = cs["report"]["campaign_posts"]
         out["counter_hashtag_uses"] = posts
-        out["counter_hashtag_hourly"] = posts / cs["duration"]
+        out["counter_hashtag_volume_over_threshold"] = (
+            posts / cs["duration"] / max(result.params["trend_threshold"], 1e-9)
+        )
     return out
 
 
-def check_buffy(
-    measures: dict[str, Any], anchors: dict[str, Anchor] | None = None, trend_threshold: float = 30.0
-) -> list[dict[str, Any]]:
-    """Compare measures (of one run, or medians over runs) with every anchor a run can be checked on.
+def check_buffy(measures: dict[str, Any]) -> list[dict[str, Any]]:
+    """Compare measures (of one run, or medians over runs) with every check of :data:`CHECKS`.
 
-    The victim going private and the counter-hashtag are checked when the run had the ``protect``
-    and ``counter_speech`` interventions; ``trend_threshold`` is the run's (the volume a topic needs
-    to trend).
-
-    Returns one row per anchor: ``quantity, value, expected, ok``; anchors the run cannot speak to
-    say so in ``expected`` and have ``ok`` None.
+    Returns one row per check: ``quantity, value, expected, ok, evidence, distance``; a check the
+    run cannot speak to (the victim going private without ``protect``, the counter-hashtag without
+    ``counter_speech``) says so in ``expected`` and has ``ok`` and ``distance`` None.
     """
-    a = anchors or load_anchors()
-    seed = a["seed_post_clock_time"]
-    onset = a["hostile_wave_onset_clock_time"]
-    posts = a["posts_about_case_by_interview"]
-    interview = a["interview_clock_time"]
-    share = a["hostile_share_of_quoted_replies"]
-    need = float(posts.low)
-    rows = [
-        _row(
-            "seed_post_clock_time",
-            _clock(measures["seed_post_clock_time"]),
-            f"{seed.low}-{seed.high}",
-            _h(seed.low) <= measures["seed_post_clock_time"] <= _h(seed.high),
-        ),
-        _row(
-            "hostile_wave_onset_clock_time",
-            _clock(measures["hostile_wave_onset_clock_time"]),
-            f"by {onset.high} (hourly attacks at 10% of their peak)",
-            measures["hostile_wave_onset_clock_time"] <= _h(onset.high),
-        ),
-        _row(
-            "posts_about_case_by_interview",
-            f"{measures['posts_by_14h']:,.0f} by 14:00, {measures['posts_by_19h']:,.0f} by 19:00",
-            f">= {need:g} by the interview ({interview.low}-{interview.high})",
-            measures["posts_by_19h"] >= need,
-        ),
-        _row(
-            "hostile_share_of_quoted_replies",
-            round(float(measures["hostile_share"]), 3),
-            f"{share.low}-{share.high} (attacks / (attacks + defences))",
-            float(share.low) <= measures["hostile_share"] <= float(share.high),
-        ),
-    ]
-    if "private_clock_time" in measures:
-        rows.append(
-            _row(
-                "victim_goes_private",
-                _clock(measures["private_clock_time"]),
-                "the same day (before 24:00)",
-                measures["private_clock_time"] < 24.0,
-            )
-        )
-    else:
-        rows.append(_row("victim_goes_private", None, "not checked: run with --intervene protect", None))
-    if "counter_hashtag_uses" in measures:
-        threshold = float(trend_threshold)
-        rows.append(
-            _row(
-                "counter_hashtag_trending",
-                f"{measures['counter_hashtag_hourly']:.0f} posts/hour",
-                f">= trend_threshold ({threshold:g}): enough volume to trend on its own",
-                measures["counter_hashtag_hourly"] >= threshold,
-            )
-        )
-        uses = a["counter_hashtag_uses"]
-        rows.append(
-            _row(
-                "counter_hashtag_uses",
-                f"{measures['counter_hashtag_uses']:,}",
-                f">= {uses.low} campaign posts",
-                measures["counter_hashtag_uses"] >= float(uses.low),
-            )
-        )
-    else:
-        for name in ("counter_hashtag_trending", "counter_hashtag_uses"):
-            rows.append(_row(name, None, "not checked: run with --intervene counter_speech", None))
+    rows = []
+    for c in CHECKS:
+        if not all(k in measures for k in c.measures):
+            need = "protect" if c.quantity == "victim_goes_private" else "counter_speech"
+            rows.append(_row(c, None, f"not checked: run with --intervene {need}", None, None))
+            continue
+        d = c.distance(measures)
+        rows.append(_row(c, _value_text(c, measures), c.expected(), d == 0.0, d))
     return rows
 
 
-def _row(quantity: str, value: Any, expected: str, ok: bool | None) -> dict[str, Any]:
-    return {"quantity": quantity, "value": value, "expected": expected, "ok": None if ok is None else bool(ok)}
+def distance(measures: dict[str, Any], checks: Sequence[Check] = CHECKS) -> float:
+    """Sum over the evidence checks of how far the run lies outside each range (0: all inside).
+
+    A check whose measures the run does not have (a run stopped early) is left out, so the sum
+    is then a lower bound."""
+    return float(sum(c.distance(measures) for c in checks if c.evidence and all(k in measures for k in c.measures)))
+
+
+def _row(c: Check, value: Any, expected: str, ok: bool | None, d: float | None) -> dict[str, Any]:
+    return {
+        "quantity": c.quantity,
+        "value": value,
+        "expected": expected,
+        "ok": ok,
+        "evidence": c.evidence,
+        "distance": None if d is None else round(d, 4),
+    }
+
+
+def _value_text(c: Check, m: dict[str, Any]) -> Any:
+    if c.quantity == "posts_about_case_by_interview":
+        return f"{m['posts_by_14h']:,.0f} by 14:00, {m['posts_by_19h']:,.0f} by 19:00"
+    v = float(m[c.measures[0]])
+    if c.unit == "clock time":
+        return _clock(v)
+    if c.quantity == "counter_hashtag_trending":
+        return f"{v:.1f}x the trend threshold"
+    return round(v, 3) if c.unit == "" else f"{v:,.0f}"
 
 
 def _h(hhmm: str) -> float:

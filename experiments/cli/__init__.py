@@ -1,6 +1,6 @@
 """The ``pileon`` command line. Every model parameter is an option named like its field.
 
-One module per group of commands (``runs``, ``observed``, ``sweeps``, ``app``, ``bench``), each
+One module per group of commands (``runs``, ``anchors``, ``observed``, ``sweeps``, ``app``, ``bench``), each
 with an ``add_commands`` that adds its subcommands; the parser is assembled from them here.
 """
 
@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import app, bench, observed, runs, sweeps
+from . import anchors, app, bench, observed, runs, sweeps
 from .common import UsageError
 
 __all__ = ["UsageError", "build_parser", "main"]
@@ -37,6 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate online outrage cascades (pile-ons) and the policies that curb them.",
     )
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    for group in (runs, observed, sweeps, app, bench):
+    for group in (runs, anchors, observed, sweeps, app, bench):
         group.add_commands(sub)
     return parser

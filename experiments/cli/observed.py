@@ -143,6 +143,56 @@ def add_commands(sub: Any) -> None:
     val.add_argument("--no-figures", action="store_true", help="skip the per-cascade and aggregate figures")
     val.set_defaults(func=cmd_validate)
 
+    st = sub.add_parser(
+        "stance",
+        help="reply stance over a thread's life (RumourEval/PHEME) against the model's attack/defend mix",
+        description="Shares of supportive, denying, querying and commenting replies by thread age, pooled over "
+        "threads with bootstrap intervals over threads, against the model's attack / (attack + defend) by age "
+        "(docs/observed.md, 'Reply stance': denying a claim is not attacking a person). A grid of model settings "
+        "(the partisan users' hostile share and norm_learning, at the scenario's other values) is simulated; "
+        "the setting closest on the CHOOSE threads is chosen, then checked on the --check-on threads. Threads "
+        "of CHOOSE from an event present in --check-on are dropped from the choice (RumourEval 2017 holds "
+        "PHEME's threads). Writes OUT/observed.csv, OUT/model.csv, OUT/choice.csv and OUT/stance.png.",
+    )
+    st.add_argument(
+        "choose",
+        type=Path,
+        nargs="+",
+        help="threads to choose the setting on (RumourEval CSV or PHEME seqhawkes files)",
+    )
+    st.add_argument(
+        "--check-on", type=Path, nargs="+", required=True, metavar="FILE", help="threads to check the chosen setting on"
+    )
+    st.add_argument("--scenario", default="buffy", help=f"parameter preset: {', '.join(SCENARIOS)} (default: buffy)")
+    st.add_argument("--n-users", type=int, default=None, help="users per run (default: the scenario's)")
+    st.add_argument(
+        "--partisans",
+        type=float,
+        default=0.45,
+        help="hostile + supportive users, as a share of all, "
+        "in every setting tried (default: 0.45, the buffy preset's)",
+    )
+    st.add_argument(
+        "--hostile",
+        type=_floats,
+        default=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
+        metavar="LIST",
+        help="shares of the partisans that are hostile, tried (default: 0.2,0.3,0.4,0.5,0.6,0.7)",
+    )
+    st.add_argument(
+        "--norm-learning",
+        type=_floats,
+        default=(0.0, 1.0, 2.0),
+        metavar="LIST",
+        help="values of norm_learning tried with each (default: 0,1,2)",
+    )
+    st.add_argument("--replicates", type=int, default=4, help="runs per setting (default: 4)")
+    st.add_argument("--boot", type=int, default=1000, help="bootstrap resamples (default: 1000)")
+    st.add_argument("--seed", type=int, default=0, help="seed of the runs and the bootstrap (default: 0)")
+    st.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
+    st.add_argument("--out", type=Path, default=Path("runs/stance"), help="output folder (default: runs/stance)")
+    st.set_defaults(func=cmd_stance)
+
 
 def _add_observed_options(parser: argparse.ArgumentParser, verb: str, out: str, window: bool = True) -> None:
     """The input and output options ``compare``, ``calibrate`` and ``forecast`` share."""
@@ -337,3 +387,65 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(summary_text(table))
     print(f"wrote validation.csv, summary.csv and figures in {args.out}")
     return 0
+
+
+def cmd_stance(args: argparse.Namespace) -> int:
+    """``pileon stance``."""
+    from .. import plots
+    from ..observed import figures
+    from ..observed import stance as st
+
+    if args.replicates < 1 or args.boot < 1:
+        raise UsageError(f"--replicates={args.replicates}, --boot={args.boot}: expected at least 1 each")
+    choose = [c for f in args.choose for c in st.read_threads(f)]
+    check = [c for f in args.check_on for c in st.read_threads(f)]
+    base = get_scenario(args.scenario)
+    if args.n_users:
+        base = replace_params(base, {"n_users": args.n_users}, "--n-users")
+    try:
+        grid = st.partisan_split_grid(args.partisans, args.hostile, args.norm_learning)
+        for c in grid:
+            base.replace(**c.values)  # a bad value fails here, before any run
+    except ValueError as e:
+        raise UsageError(f"--partisans, --hostile, --norm-learning: {e}") from None
+    bar = progress_bar("simulating", (len(grid) + 1) * args.replicates)
+    result = st.compare_stance(
+        choose,
+        check,
+        base,
+        args.scenario,
+        grid=grid,
+        replicates=args.replicates,
+        boot=args.boot,
+        seed=args.seed,
+        workers=args.workers,
+        progress=lambda done: bar.update(done - bar.n),
+    )
+    bar.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    result.write(args.out)
+    plots.save(figures.stance_figure(result.observed, result.shown()), args.out / "stance.png")
+    print(
+        f"choose on {result.threads[0]} threads ({', '.join(result.events[0])}); check on {result.threads[1]} "
+        f"({', '.join(result.events[1])}); dropped from the choice as events of the check: "
+        f"{', '.join(result.dropped) or 'none'}"
+    )
+    for name, t in [*result.observed.items(), *result.shown().items()]:
+        a, d = t.set_index("age").loc["all"], t.set_index("age").loc["drift"]
+        print(
+            f"  {name}: against share {a['against']:.3f} [{a['against_low']:.3f}, {a['against_high']:.3f}], "
+            f"drift after {st.EARLY:g} min {d['against']:+.3f} [{d['against_low']:+.3f}, {d['against_high']:+.3f}]"
+        )
+    show = ["candidate", "distance_choose", "distance_check", "bins_inside_check", "bins", "against_all", "drift"]
+    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
+        print(result.choice[show].to_string(index=False, float_format="%.3f"))
+    print(f"wrote observed.csv, model.csv, choice.csv and stance.png in {args.out}")
+    return 0
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    """A comma-separated list of numbers (an argparse type)."""
+    try:
+        return tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected numbers separated by commas") from None

@@ -57,11 +57,21 @@ def add_commands(sub: Any) -> None:
     add_param_options(run)
     run.set_defaults(func=cmd_run)
 
-    ps = sub.add_parser("params", help="list every model parameter with its default, unit and range")
+    ps = sub.add_parser(
+        "params",
+        help="list every model parameter with its value, unit, range and source",
+        description="Every model parameter: its value in the scenario, unit, range, meaning and where its default "
+        "comes from: a citation with the figure it takes, 'calibrated to DATA' with its interval, or 'assumed'. "
+        "A value the scenario changes is marked *. --assumed prints, as CSV, the parameters (the model's and "
+        "the interventions') whose defaults are assumed: what a sensitivity or robustness study must vary.",
+    )
     ps.add_argument("--scenario", default="default", help="show this scenario's values (default: default)")
+    ps.add_argument("--assumed", action="store_true", help="print the assumed parameters as CSV")
     ps.set_defaults(func=cmd_params)
 
-    ivs = sub.add_parser("interventions", help="list the interventions with their parameters, defaults and ranges")
+    ivs = sub.add_parser(
+        "interventions", help="list the interventions with their parameters, defaults, ranges and sources"
+    )
     ivs.set_defaults(func=cmd_interventions)
 
 
@@ -102,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     }
     anchor_rows = None
     if args.scenario == "buffy":
-        anchor_rows = anchors.check_buffy(anchors.buffy_measures(result), trend_threshold=params.trend_threshold)
+        anchor_rows = anchors.check_buffy(anchors.buffy_measures(result))
         extra["anchors"] = anchor_rows
     paths = output.write_run(result, out, extra)
     if not args.no_plot:
@@ -132,6 +142,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for row in anchor_rows:
             mark = {True: "ok  ", False: "MISS", None: "  - "}[row["ok"]]
             say(f"  [{mark}] {row['quantity']}: {row['value']} (expected {row['expected']})")
+        say("  (checks fixed by inputs are not evidence: docs/model.md, 'The #Buffy anchors')")
     for name, path in paths.items():
         say(f"  wrote {name}: {path}")
     return 0
@@ -165,12 +176,39 @@ def cmd_interventions(args: argparse.Namespace) -> int:
         print(f"{kind}  ({cls.__name__}): {(cls.__doc__ or '').strip().splitlines()[0]}")
         for name, spec in specs(cls).items():
             print(f"    {name:20s} {spec.default!s:>8} {spec.unit:>22s}  {spec.range_text():14s} {spec.help}")
+            _print_source(spec.source, "        ")
     return 0
 
 
 def cmd_params(args: argparse.Namespace) -> int:
     """``pileon params``."""
+    import csv
+    import sys
+
+    from pileon.model import interventions
+
     values = get_scenario(args.scenario).to_flat()
+    if args.assumed:
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(["name", "owner", "value", "low", "high", "unit", "note"])
+        for name in Params.assumed():
+            spec = Params.specs()[name]
+            out.writerow([name, Params.owner(name), values[name], spec.low, spec.high, spec.unit, spec.source.note])
+        for key in interventions.assumed_names():
+            kind, name = key.split(".")
+            spec = specs(interventions.KINDS[kind])[name]
+            out.writerow([key, "intervention", spec.default, spec.low, spec.high, spec.unit, spec.source.note])
+        return 0
     for name, spec in Params.specs().items():
-        print(f"{name:24s} {values[name]!s:>10}  {spec.unit:>22}  {spec.range_text():16s} {spec.help}")
+        mark = "*" if values[name] != spec.default else " "
+        print(f"{name:24s} {values[name]!s:>10}{mark} {spec.unit:>22}  {spec.range_text():16s} {spec.help}")
+        _print_source(spec.source, "    ")
+    if any(values[n] != s.default for n, s in Params.specs().items()):
+        print(f"* set by the scenario {args.scenario!r} (its reasons: docs/model.md); the source is the default's")
     return 0
+
+
+def _print_source(source: Any, indent: str) -> None:
+    print(f"{indent}source: {source}")
+    if source is not None and source.kind != "assumed" and source.note:
+        print(f"{indent}        {source.note}")

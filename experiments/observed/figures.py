@@ -280,4 +280,50 @@ def pileon_forecast_figure(result: pd.DataFrame) -> plt.Figure:
         ax.set_title(f"volume at onset + {days} days ({n} pile-ons); medians:\n{medians}", fontsize=9)
         ax.legend(fontsize=8)
     fig.suptitle("Out-of-sample prediction of pile-ons from their first day after the onset", fontsize=11)
+
+
+def stance_figure(observed: dict[str, pd.DataFrame], model: dict[str, pd.DataFrame]) -> plt.Figure:
+    """Left: the against share of partisan replies by thread age, observed (with bootstrap intervals
+    over threads) and simulated (with intervals over runs). Right: the share of each stance among
+    all observed replies by age (the model has no neutral replies)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.6), layout="constrained")
+    first = next(iter(observed.values()))
+    ages = [a for a in first["age"] if a not in ("all", "drift")]
+    x = np.arange(len(ages))
+    series = [(name, t, "o", c) for (name, t), c in zip(observed.items(), ("#C44E52", "#DD8452"), strict=False)]
+    series += [(name, t, "s", c) for (name, t), c in zip(model.items(), ("#4C72B0", "#8172B3"), strict=False)]
+    width = 0.6 / max(len(series), 1)
+    for k, (name, t, marker, colour) in enumerate(series):
+        t = t.set_index("age").loc[ages]
+        dx = (k - (len(series) - 1) / 2) * width
+        yerr = np.vstack((t["against"] - t["against_low"], t["against_high"] - t["against"]))
+        ax.errorbar(
+            x + dx,
+            t["against"],
+            yerr=np.nan_to_num(yerr),
+            fmt=marker + "-",
+            color=colour,
+            capsize=3,
+            linewidth=1.4,
+            markersize=5,
+            label=name,
+        )
+    ax.set_xticks(x, ages, rotation=20)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("thread age (time after the source post)")
+    ax.set_ylabel("against share: deny / (deny + support)\nmodel: attack / (attack + defend)")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title("partisan replies against the source post (90% intervals)", fontsize=10)
+    colours = {"support": "#55A868", "deny": "#C44E52", "query": "#8172B3", "comment": "#999999"}
+    for (name, t), style in zip(observed.items(), ("-", "--"), strict=False):
+        t = t.set_index("age").loc[ages]
+        for s, c in colours.items():
+            ax2.plot(x, t[f"share_{s}"], style, color=c, marker="o", markersize=4, label=f"{s} ({name})")
+    ax2.set_xticks(x, ages, rotation=20)
+    ax2.set_ylim(0, 1)
+    ax2.set_xlabel("thread age (time after the source post)")
+    ax2.set_ylabel("share of all replies")
+    ax2.set_title("observed stance of all replies (the model has no query or comment)", fontsize=10)
+    ax2.legend(fontsize=7, ncol=2, loc="upper right")
     return fig
