@@ -55,7 +55,7 @@ def test_ranges_are_written_one_way():
     assert s["visibility_tail"].range_text() == "[0.05, inf]"
     assert s["max_follower_fraction"].range_text() == "[1e-06, 1]"
     assert s["decay"].range_text() == "true or false"
-    assert specs(KINDS["removal"])["what"].range_text() == "one of 'hostile', 'seed'"
+    assert specs(KINDS["removal"])["what"].range_text() == "one of 'hostile', 'seed', 'all'"
 
 
 def test_probability_of_1_7_is_rejected():

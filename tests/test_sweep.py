@@ -34,6 +34,7 @@ seed = 11
 timeline_minutes = 30
 
 [params]
+classifier_recall = 1.0   # the prompt sees every attack: cancel_all leaves none
 n_users = 5000
 horizon_hours = 12
 
@@ -42,7 +43,7 @@ hostile_fraction = [0.3, 0.45]
 
 [arms]
 never = [{kind = "friction", cancel = 1.0, revise = 0.0, start = 100.0}]
-cancel_all = [{kind = "friction", cancel = 1.0, revise = 0.0, false_positive_rate = 0.0}]
+cancel_all = [{kind = "friction", cancel = 1.0, revise = 0.0}]
 removal = [{kind = "removal", min_shares = 0, delay = [10, 120]}]
 """
 
@@ -88,7 +89,7 @@ def test_params_may_be_given_by_concern_as_in_a_parameter_file(tmp_path):
     )
     assert by_concern != SMALL
     exp = experiment.load(write(tmp_path, by_concern))
-    assert exp.fixed == flat.fixed == {"n_users": 5000, "horizon_hours": 12}
+    assert exp.fixed == flat.fixed == {"classifier_recall": 1.0, "n_users": 5000, "horizon_hours": 12}
     assert exp.fingerprint == flat.fingerprint
 
 

@@ -30,6 +30,7 @@ import seaborn as sns
 from scipy import stats
 
 from pileon.model import Params
+from pileon.model.results import COSTS
 
 from ..plots import save
 from . import figures
@@ -37,7 +38,7 @@ from .design import BASELINE
 from .store import Store
 
 HARM = ("attacks_received", "unique_attackers", "peak_attacks_per_hour", "hostile_exposures", "engagement")
-COST = ("benign_suppressed", "wrongly_suspended", "posts_cancelled")
+COST = (*COSTS, "posts_cancelled")
 MAX_TIMELINE_ARMS = 8
 
 

@@ -122,7 +122,7 @@ class Store:
         """The ``runs`` table, one row per run, ordered by ``run_id``."""
         df = pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self.db)
         for c in df.columns:  # columns added on the fly have no declared type
-            if df[c].dtype == object:
+            if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):
                 converted = pd.to_numeric(df[c], errors="coerce")
                 if converted.notna().sum() == df[c].notna().sum():
                     df[c] = converted
