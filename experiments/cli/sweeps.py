@@ -31,6 +31,22 @@ def add_commands(sub: Any) -> None:
         help="run on a Dask distributed cluster, e.g. tcp://127.0.0.1:8786",
     )
     sw.add_argument("--fresh", action="store_true", help="delete the store first instead of resuming")
+    sw.add_argument(
+        "--replicates", type=int, default=None, help="runs per point and arm (default: the file's); more extend a store"
+    )
+    sw.add_argument(
+        "--precision",
+        type=float,
+        default=None,
+        metavar="HALF_WIDTH",
+        help="take the file's replicates as a pilot and add replicates until each arm's relative effect at a "
+        "parameter set is known to +-HALF_WIDTH (95%%; e.g. 0.05), re-measuring the variance after each round "
+        "(default: the file's [experiment] precision, if any)",
+    )
+    sw.add_argument("--max-replicates", type=int, default=None, help="most replicates --precision may ask for")
+    sw.add_argument(
+        "--metric", default="attacks_received", help="metric --precision is about (default: attacks_received)"
+    )
     sw.add_argument("--dry-run", action="store_true", help="check the file and print the design; run nothing")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=cmd_sweep)
@@ -45,6 +61,13 @@ def add_commands(sub: Any) -> None:
     rp.add_argument("--out", type=Path, default=None, help="output folder (default: STORE without .sqlite, + -report)")
     rp.add_argument("--metric", default="attacks_received", help="main harm metric (default: attacks_received)")
     rp.add_argument("--boot", type=int, default=2000, help="bootstrap resamples (default: 2000)")
+    rp.add_argument(
+        "--precision",
+        type=float,
+        default=0.05,
+        help="target half-width of an arm's relative effect at a parameter set, for the replicates needed "
+        "(default: 0.05, +-5 points)",
+    )
     rp.set_defaults(func=cmd_report)
 
 
@@ -53,12 +76,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from ..sweeps import design, run
 
     exp = design.load(args.file)
+    if args.replicates is not None:
+        if args.replicates < 1:
+            raise UsageError(f"--replicates={args.replicates}: expected at least 1")
+        exp.replicates = args.replicates
+    precision = args.precision if args.precision is not None else exp.precision
+    if precision is not None and not 0 < precision < 10:
+        raise UsageError(f"--precision={precision}: expected a half-width of relative change, e.g. 0.05")
+    cap = args.max_replicates or exp.max_replicates
+    if precision is not None and cap < exp.replicates:
+        raise UsageError(f"--max-replicates={cap}: expected at least the pilot's {exp.replicates} replicates")
     specs = exp.specs()
     out = args.out or Path("runs") / f"{exp.name}.sqlite"
     arms = [a for g in exp.arms.values() for a, _ in g]
+    pilot = f" (a pilot: then to +-{100 * precision:g} points, at most {cap} replicates)" if precision else ""
     print(
         f"pileon sweep {exp.name}: {len(exp.points)} points x {exp.replicates} replicates x {len(arms)} arms "
-        f"= {len(specs):,} runs ({exp.scenario} scenario) -> {out}"
+        f"= {len(specs):,} runs{pilot} ({exp.scenario} scenario) -> {out}"
     )
     if args.dry_run:
         for a in arms:
@@ -68,17 +102,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers={args.workers}: expected at least 1")
+    options = dict(workers=args.workers, scheduler=args.scheduler, fresh=args.fresh, progress=not args.quiet)
     try:
-        report = run.sweep(
-            exp, out, workers=args.workers, scheduler=args.scheduler, fresh=args.fresh, progress=not args.quiet
-        )
+        if precision is not None:
+            report = run.sweep_to_precision(exp, out, precision, max_replicates=cap, metric=args.metric, **options)
+        else:
+            report = run.sweep(exp, out, **options)
     except KeyboardInterrupt:
         print(f"pileon: interrupted; finished runs are saved in {out}: run the same command to resume", file=sys.stderr)
         return 130
     except run.RunError as e:
         print(f"pileon: error: {e}", file=sys.stderr)
         return 1
-    print(f"  {report.ran:,} runs done in {report.seconds:.1f} s ({report.skipped:,} already in the store)")
+    print(
+        f"  {report.ran:,} runs done in {report.seconds:.1f} s ({report.skipped:,} already in the store); "
+        f"{report.replicates} replicates per point and arm"
+    )
     print(f"  next: pileon report {out}")
     return 0
 
@@ -90,7 +129,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.store.is_file():
         raise FileNotFoundError(f"{args.store}: no such result store")
     out = args.out or args.store.with_name(args.store.stem + "-report")
-    paths = write_report(args.store, out, metric=args.metric, n_boot=args.boot)
+    if not 0 < args.precision < 10:
+        raise UsageError(f"--precision={args.precision}: expected a half-width of relative change, e.g. 0.05")
+    paths = write_report(args.store, out, metric=args.metric, n_boot=args.boot, precision=args.precision)
     print((out / "report.md").read_text(encoding="utf-8"))
     for name, path in paths.items():
         print(f"wrote {name}: {path}")
