@@ -45,7 +45,7 @@ def add_commands(sub: Any) -> None:
     )
     sw.add_argument("--max-replicates", type=int, default=None, help="most replicates --precision may ask for")
     sw.add_argument(
-        "--metric", default="attacks_received", help="metric --precision is about (default: attacks_received)"
+        "--metric", default=None, help="metric --precision is about (default: the file's, else attacks_received)"
     )
     sw.add_argument("--dry-run", action="store_true", help="check the file and print the design; run nothing")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -69,6 +69,23 @@ def add_commands(sub: Any) -> None:
         "(default: 0.05, +-5 points)",
     )
     rp.set_defaults(func=cmd_report)
+
+    pb = sub.add_parser(
+        "published",
+        help="published intervention effects beside pileon's under matched settings, with intervals",
+        description="Katsaros et al. 2022 (from the store of examples/katsaros.toml), Bak-Coleman et al. 2022 "
+        "(from the store of examples/bak_coleman.toml) and Pfeffer et al. 2023 (the ages at which posts are seen, "
+        "measured on baseline runs made here). Writes published.csv and published.md.",
+    )
+    pb.add_argument("--katsaros", type=Path, default=None, help="store of examples/katsaros.toml")
+    pb.add_argument("--bak-coleman", type=Path, default=None, help="store of examples/bak_coleman.toml")
+    pb.add_argument(
+        "--view-runs", type=int, default=0, help="baseline runs measuring when posts are seen (Pfeffer; default 0)"
+    )
+    pb.add_argument("--n-users", type=int, default=None, help="users in those runs (default: the scenario's)")
+    pb.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    pb.add_argument("--out", type=Path, default=Path("runs/published"), help="output folder (default: runs/published)")
+    pb.set_defaults(func=cmd_published)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -105,7 +122,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     options = dict(workers=args.workers, scheduler=args.scheduler, fresh=args.fresh, progress=not args.quiet)
     try:
         if precision is not None:
-            report = run.sweep_to_precision(exp, out, precision, max_replicates=cap, metric=args.metric, **options)
+            metric = args.metric or exp.metric
+            report = run.sweep_to_precision(exp, out, precision, max_replicates=cap, metric=metric, **options)
         else:
             report = run.sweep(exp, out, **options)
     except KeyboardInterrupt:
@@ -135,4 +153,34 @@ def cmd_report(args: argparse.Namespace) -> int:
     print((out / "report.md").read_text(encoding="utf-8"))
     for name, path in paths.items():
         print(f"wrote {name}: {path}")
+    return 0
+
+
+def cmd_published(args: argparse.Namespace) -> int:
+    """``pileon published``."""
+    import os
+
+    from .. import published
+
+    for store in (args.katsaros, args.bak_coleman):
+        if store is not None and not store.is_file():
+            raise FileNotFoundError(f"{store}: no such result store")
+    if args.view_runs < 0:
+        raise UsageError(f"--view-runs={args.view_runs}: expected 0 or more")
+    if args.katsaros is None and args.bak_coleman is None and not args.view_runs:
+        raise UsageError("nothing to compare: give --katsaros, --bak-coleman or --view-runs")
+    views = None
+    if args.view_runs:
+        overrides = {} if args.n_users is None else {"n_users": args.n_users}
+        workers = args.workers or os.cpu_count() or 1
+        views = published.view_ages(args.view_runs, workers=workers, **overrides)
+    table = published.comparison(args.bak_coleman, args.katsaros, views)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "published.csv", index=False)
+    if views is not None:
+        views.to_csv(args.out / "view_ages.csv", index=False)
+    text = published.markdown(table)
+    (args.out / "published.md").write_text(text, encoding="utf-8")
+    print(text)
+    print(f"wrote {args.out / 'published.csv'} and {args.out / 'published.md'}")
     return 0

@@ -12,7 +12,8 @@ checked; an unknown one is an error naming it)::
     seed = 1                  # base seed; run seeds derive from (seed, point, replicate)
     timeline_minutes = 10     # bin width of the stored per-run timelines
     precision = 0.05          # optional: add replicates until each arm's effect at a point is
-    max_replicates = 400      # known to +-5 percentage points (95%), at most this many
+    max_replicates = 400      # known to +-5 percentage points (95%), at most this many;
+    metric = "engagement"     # the effect on this metric (default: attacks_received)
 
     [params]                  # fixed model parameters (flat names, as in `pileon params`, or in
     n_users = 10000           # tables named after their concern: [params.decisions] fatigue = 0.3)
@@ -56,7 +57,16 @@ from pileon.model.scenarios import get as get_scenario
 BASELINE = "baseline"
 METHODS = ("grid", "random", "lhs", "sobol")
 _SECTIONS = {
-    "experiment": {"name", "scenario", "replicates", "seed", "timeline_minutes", "precision", "max_replicates"},
+    "experiment": {
+        "name",
+        "scenario",
+        "replicates",
+        "seed",
+        "timeline_minutes",
+        "precision",
+        "max_replicates",
+        "metric",
+    },
     "params": None,  # model parameter names
     "vary": None,  # method, samples and model parameter names
     "arms": None,  # any arm name
@@ -99,6 +109,7 @@ class Experiment:
     arms: dict[str, list[tuple[str, tuple[dict[str, Any], ...]]]]  # family -> [(arm name, settings)]
     precision: float | None = None  # target half-width of each arm's relative effect at a point
     max_replicates: int = 400  # most replicates the precision target may ask for
+    metric: str = "attacks_received"  # the metric the precision target is about
     source: str = ""  # the file's text, kept with the results
     points: list[dict[str, Any]] = field(default_factory=list)
 
@@ -202,6 +213,9 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
     if precision is not None and (not _is_number(precision) or not 0 < precision < 10):
         raise fail(f"[experiment] precision={precision!r}: expected a half-width of relative change, e.g. 0.05")
     max_replicates = _whole(head.get("max_replicates", 400), "[experiment] max_replicates", replicates, fail)
+    metric = head.get("metric", "attacks_received")
+    if not isinstance(metric, str) or not metric:
+        raise fail(f"[experiment] metric={metric!r}: expected the name of a summary metric, e.g. engagement")
 
     base = get_scenario(scenario)
     fixed = _flatten(data.get("params", {}), "[params]", fail)
@@ -242,6 +256,7 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
         arms=_arms(data.get("arms", {}), fail),
         precision=None if precision is None else float(precision),
         max_replicates=max_replicates,
+        metric=metric,
         source=source,
     )
     exp.points = _points(exp)
