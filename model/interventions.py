@@ -247,9 +247,9 @@ class Friction(Intervention):
 
 @dataclass
 class Nudge(Intervention):
-    """A nudge on sharing (an accuracy prompt, "read before you share"): from ``start``, every
-    user's propensity to amplify is multiplied by 1 - ``reduction``.
+    """A nudge on sharing ("read before you share"): everyone's propensity to amplify is cut.
 
+    From ``start``, every user's propensity to amplify is multiplied by 1 - ``reduction``.
     Bak-Coleman et al. 2022 (Nature Human Behaviour) model nudges that cut sharing by 5, 10, 20
     and 40%. Its cost, benign shares not made, is not counted post by post (they never exist):
     compare ``amplifications`` with the baseline's.
@@ -356,8 +356,7 @@ class DownRank(Intervention):
 
 @dataclass
 class VictimProtection(Intervention):
-    """Victim-side protection: the target makes her account private ("protected"), as the #Buffy
-    victim did.
+    """Victim-side protection: the target makes her account private, as the #Buffy victim did.
 
     From ``start``, or from the first step after ``start`` at which ``after_attacks`` attacks have
     reached her (0: at ``start``). What it changes is what Twitter's help page on protected posts
@@ -410,8 +409,7 @@ class VictimProtection(Intervention):
 
 @dataclass
 class Suspension(Intervention):
-    """Suspension of accounts the platform's classifier flags repeatedly, by moderators working
-    through a queue.
+    """Suspension of accounts the classifier flags repeatedly, by moderators working through a queue.
 
     An account with ``min_flags`` or more posts (replies) that the classifier flagged, counted
     from the start of the run, is queued; it is reviewed ``delay`` minutes later, at most
@@ -566,8 +564,7 @@ class CounterSpeech(Intervention):
 
 @dataclass
 class Removal(Intervention):
-    """Removal of posts after a moderation delay: those the classifier flags, the seed post, or
-    every post of the case.
+    """Removal of posts after a moderation delay: flagged ones, the seed post, or every post.
 
     ``what = "hostile"``: every original post the platform's classifier flags, once amplified
     ``min_shares`` times or more (attacks it misses stay; benign posts it flags go: the cost,
