@@ -31,6 +31,7 @@ def test_view_age_stats_on_a_hand_made_log():
     s = published.view_age_stats(post, age, np.array([0.0, 0.0, 1500.0]), min_views=10)
     assert s["posts"] == 1 and s["halflife_minutes"] == 5.0 and s["seen_after_24h"] == 1.0
     assert s["views_after_24h"] == pytest.approx(1 / 26)
+    assert s["after_15"] == pytest.approx(1 / 14) and s["after_1440"] == pytest.approx(1 / 14)  # posts 0 and 1
 
 
 def fake_runs() -> pd.DataFrame:
@@ -98,5 +99,13 @@ def test_pileon_published_command(tmp_path, capsys):
         "pfeffer_24h",
     }
     assert (table["lo"] <= table["pileon"]).all() and (table["pileon"] <= table["hi"]).all()
+    again = tmp_path / "again"
+    assert main(["published", "--view-ages", str(out / "view_ages.csv"), "--out", str(again)]) == 0
+    capsys.readouterr()
+    pd.testing.assert_frame_equal(
+        pd.read_csv(again / "published.csv"), table[table["key"].str.startswith("pfeffer")].reset_index(drop=True)
+    )
     assert main(["published", "--out", str(out)]) == 2
     assert "nothing to compare" in capsys.readouterr().err
+    assert main(["published", "--view-ages", str(tmp_path / "k.toml"), "--out", str(out)]) == 2
+    assert "not a view_ages.csv" in capsys.readouterr().err

@@ -83,6 +83,9 @@ def add_commands(sub: Any) -> None:
         "--view-runs", type=int, default=0, help="baseline runs measuring when posts are seen (Pfeffer; default 0)"
     )
     pb.add_argument("--n-users", type=int, default=None, help="users in those runs (default: the scenario's)")
+    pb.add_argument(
+        "--view-ages", type=Path, default=None, help="view_ages.csv of an earlier pileon published, instead of runs"
+    )
     pb.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
     pb.add_argument("--out", type=Path, default=Path("runs/published"), help="output folder (default: runs/published)")
     pb.set_defaults(func=cmd_published)
@@ -167,20 +170,32 @@ def cmd_published(args: argparse.Namespace) -> int:
             raise FileNotFoundError(f"{store}: no such result store")
     if args.view_runs < 0:
         raise UsageError(f"--view-runs={args.view_runs}: expected 0 or more")
-    if args.katsaros is None and args.bak_coleman is None and not args.view_runs:
-        raise UsageError("nothing to compare: give --katsaros, --bak-coleman or --view-runs")
+    if args.katsaros is None and args.bak_coleman is None and not args.view_runs and args.view_ages is None:
+        raise UsageError("nothing to compare: give --katsaros, --bak-coleman, --view-runs or --view-ages")
+    if args.view_runs and args.view_ages is not None:
+        raise UsageError("give --view-runs or --view-ages, not both")
     views = None
-    if args.view_runs:
+    if args.view_ages is not None:
+        views = published.read_view_ages(args.view_ages)
+    elif args.view_runs:
         overrides = {} if args.n_users is None else {"n_users": args.n_users}
         workers = args.workers or os.cpu_count() or 1
         views = published.view_ages(args.view_runs, workers=workers, **overrides)
     table = published.comparison(args.bak_coleman, args.katsaros, views)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "published.csv", index=False)
-    if views is not None:
+    if views is not None and args.view_ages is None:
         views.to_csv(args.out / "view_ages.csv", index=False)
     text = published.markdown(table)
     (args.out / "published.md").write_text(text, encoding="utf-8")
+    if args.bak_coleman is not None:
+        from ..plots import save
+        from ..sweeps.store import Store
+
+        with Store(args.bak_coleman) as store:
+            runs = store.runs()
+        save(published.removal_delay_figure(runs, views), args.out / "removal_delay.png")
+        print(f"wrote {args.out / 'removal_delay.png'}")
     print(text)
     print(f"wrote {args.out / 'published.csv'} and {args.out / 'published.md'}")
     return 0
