@@ -23,6 +23,7 @@ INTERVENTION_LABELS = {
     "friction": "first friction prompt",
     "circuit_breaker": "circuit breaker trips",
     "downrank": "down-ranking",
+    "nudge": "sharing nudge",
 }
 PALETTE = {"seed_post": "#444444", "amplify": "#4C72B0", "attack": "#C44E52", "defend": "#55A868"}
 

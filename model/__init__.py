@@ -7,13 +7,22 @@ from . import interventions, scenarios
 from .decisions import ACTIONS
 from .model import OutrageModel, UserView
 from .network import Network
-from .params import DecisionParams, ExposureParams, NetworkParams, Params, PopulationParams, TimeParams
+from .params import (
+    ClassifierParams,
+    DecisionParams,
+    ExposureParams,
+    NetworkParams,
+    Params,
+    PopulationParams,
+    TimeParams,
+)
 from .results import RunResult
 from .scenarios import SCENARIOS
 
 __all__ = [
     "ACTIONS",
     "SCENARIOS",
+    "ClassifierParams",
     "DecisionParams",
     "ExposureParams",
     "Network",

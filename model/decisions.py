@@ -13,7 +13,8 @@ For each seen post the probability of each action is a baseline propensity times
   Adv.: users conform their outrage expression to the norms they observe; the strength is ours);
 * novelty: interest in the case halves every ``novelty_halflife`` hours (after Wu & Huberman
   2007, PNAS: collective attention to a news item decays with its age);
-* fatigue: ``fatigue ** (earlier actions)``, and none after ``max_actions``.
+* fatigue: ``fatigue ** (earlier actions)``, and none after ``max_actions``;
+* the user's ``attack_scale`` (1, lowered by a friction prompt's lasting effect) on attacking.
 
 The three probabilities are scaled down together if they sum past 1. A user acts at most once per
 session: on the first of its seen posts whose draw comes up as an action.
@@ -129,7 +130,7 @@ def _react(
             tilt = np.exp(rules.norm_learning * (2.0 * h - 1.0))
             r = users[v].reply * common
             if rules.attack:
-                p_att = r * max(-s, 0.0) * tilt
+                p_att = r * max(-s, 0.0) * tilt * users[v].attack_scale
             if rules.defend:
                 p_def = r * max(s, 0.0) / tilt
         total = p_amp + p_att + p_def

@@ -101,6 +101,9 @@ class OutrageModel(mesa.Model):
         self.calendar = Calendar(self.n_steps)
         self.log = EventLog()
         self.counts = np.zeros((self.n_steps, len(ACTIONS)), np.int64)
+        # Posts of each step that count toward the case's trending volume: less campaign posts under
+        # their own hashtag, and less posts withdrawn since (removed, or by a suspended user).
+        self.volume = np.zeros(self.n_steps, np.int64)
         self.cancelled = np.zeros((self.n_steps, len(ACTIONS)), np.int64)  # would-be posts cancelled
         self.hostile_views = np.zeros(self.n_steps, np.int64)  # hostile posts seen by bystanders
         self.attacks_received = 0  # attacks that reached the target so far
@@ -117,6 +120,9 @@ class OutrageModel(mesa.Model):
         # generator derived from the run's seed, so that an intervention's draws never shift the
         # model's own stream (see model/interventions.py). They see the run through the view.
         self.view = ModelView(self)
+        # The platform's classifier draws its verdicts from its own stream too (model/params.py,
+        # ClassifierParams), so that a run without interventions is the same with or without it.
+        self._classifier_rng = np.random.default_rng(np.random.SeedSequence([seed, _CLASSIFIER_STREAM]))
         self.interventions = [dataclasses.replace(iv) for iv in interventions]
         for i, iv in enumerate(self.interventions):
             iv.rng = np.random.default_rng(np.random.SeedSequence([seed, _INTERVENTION_STREAM, i]))
@@ -131,8 +137,9 @@ class OutrageModel(mesa.Model):
         1. interventions' ``begin_step`` (their state changes, campaign posts);
         2. sessions: take the feed items of users who open the app in this step;
         3. visibility: drop items whose post has left the feed (``visibility_halflife``);
-        4. trending: if the case's volume over the last hour passes ``trend_threshold``, some of
-           the users opening the app now are shown a recent post of it; during an exogenous
+        4. trending: if the case's volume over the last hour (its posts, less campaign posts under
+           their own hashtag and posts withdrawn since) passes ``trend_threshold``, some of the
+           users opening the app now are shown a recent post of it; during an exogenous
            attention pulse (``pulse_rate``), some are shown any post of it;
         5. interventions' ``filter_items`` on the feed and trending items;
         6. reading: each viewer adds what it saw to its counts (volume, hostile, supportive);
@@ -212,8 +219,8 @@ class OutrageModel(mesa.Model):
     # -- phases -----------------------------------------------------------------------------------
 
     def _hourly_volume(self, t: int) -> float:
-        """Posts about the case in the hour before step ``t``."""
-        return float(self.counts[max(0, t - self._window) : t].sum())
+        """The case's posts in the hour before step ``t`` (those still counted in its volume)."""
+        return float(self.volume[max(0, t - self._window) : t].sum())
 
     def _trend_rate(self, t: int) -> float:
         """Trending impressions per hour at step ``t`` (0: the case is not trending)."""
@@ -280,9 +287,12 @@ class OutrageModel(mesa.Model):
         parent: np.ndarray,
         words: np.ndarray,
         valence: np.ndarray | None = None,
+        in_volume: bool = True,
     ) -> np.ndarray:
-        """Posts users decided to make in the current step: the interventions review them
-        (``review_posts``), then those kept are posted (:meth:`post`). Returns the new posts' ids."""
+        """Posts users decided to make in the current step: the classifier gives its verdicts, the
+        interventions review them (``review_posts``), then those kept are posted (:meth:`post`).
+        ``in_volume`` False: they do not count toward the case's trending volume. Returns the new
+        posts' ids."""
         if valence is None:
             valence = _side(action)
         posts = NewPosts(
@@ -293,6 +303,7 @@ class OutrageModel(mesa.Model):
             words=words,
             keep=np.ones(len(author), bool),
             reaches_target=action >= ATTACK,
+            flagged=self._verdict(action, parent),
         )
         for iv in self.interventions:
             iv.review_posts(self.view, self.t, posts)
@@ -300,8 +311,38 @@ class OutrageModel(mesa.Model):
         if not k.all():
             self.cancelled[self.t] += np.bincount(posts.action[~k], minlength=len(ACTIONS))
         return self.post(
-            posts.author[k], posts.action[k], posts.parent[k], posts.words[k], posts.valence[k], posts.reaches_target[k]
+            posts.author[k],
+            posts.action[k],
+            posts.parent[k],
+            posts.words[k],
+            posts.valence[k],
+            posts.reaches_target[k],
+            posts.flagged[k],
+            np.full(int(k.sum()), in_volume),
         )
+
+    def _verdict(self, action: np.ndarray, parent: np.ndarray) -> np.ndarray:
+        """The classifier's verdict on new posts: an attack is flagged with chance
+        ``classifier_recall``, any other post with ``classifier_false_positive_rate``; an
+        amplification carries the verdict of what it amplifies."""
+        P = self.params
+        u = self._classifier_rng.random(len(action))
+        flagged = np.where(action == ATTACK, u < P.classifier_recall, u < P.classifier_false_positive_rate)
+        shared = action == AMPLIFY
+        if shared.any():
+            flagged[shared] = self.log.flagged[parent[shared]]
+        return flagged
+
+    def withdraw(self, posts: np.ndarray) -> np.ndarray:
+        """Take posts off the platform (removed, or by a suspended user): they are marked
+        ``withdrawn`` and no longer count toward the case's trending volume. Returns the posts
+        newly withdrawn."""
+        posts = np.unique(posts)
+        new = posts[~self.log.withdrawn[posts]]
+        self.log.withdrawn[new] = True
+        counted = new[self.log.in_volume[new]]
+        self.volume -= np.bincount(self.log.step[counted], minlength=self.n_steps)[: self.n_steps]
+        return new
 
     def post(
         self,
@@ -311,6 +352,8 @@ class OutrageModel(mesa.Model):
         words: np.ndarray,
         valence: np.ndarray | None = None,
         reaches_target: np.ndarray | None = None,
+        flagged: np.ndarray | None = None,
+        in_volume: np.ndarray | None = None,
     ) -> np.ndarray:
         """Log posts made in the current step and put them in the authors' followers' feeds.
 
@@ -321,6 +364,8 @@ class OutrageModel(mesa.Model):
                 none otherwise.
             reaches_target: whether each reply reaches the target; by default every attack and
                 defence does.
+            flagged: the classifier's verdicts; by default drawn (:meth:`_verdict`).
+            in_volume: whether each counts toward the case's trending volume; by default all do.
 
         Returns:
             The new posts' ids.
@@ -332,6 +377,10 @@ class OutrageModel(mesa.Model):
             valence = _side(action)
         if reaches_target is None:
             reaches_target = action >= ATTACK
+        if flagged is None:
+            flagged = self._verdict(action, parent)
+        if in_volume is None:
+            in_volume = np.ones(len(author), bool)
         first = len(self.log)
         if first:
             depth = self.log.depth[parent] + 1
@@ -348,8 +397,12 @@ class OutrageModel(mesa.Model):
             valence=valence,
             outrage=words,
             reaches_target=reaches_target,
+            flagged=flagged,
+            in_volume=in_volume,
+            withdrawn=np.zeros(len(author), bool),
         )
         self.counts[t] += np.bincount(action, minlength=len(ACTIONS))
+        self.volume[t] += int(np.count_nonzero(in_volume))
         self.attacks_received += int(np.count_nonzero(reaches_target & (action == ATTACK)))
         self._spread(ids)
         return ids
@@ -387,6 +440,7 @@ class OutrageModel(mesa.Model):
 
 _EMPTY_ITEMS = (np.empty(0, np.int32), np.empty(0, np.int64))
 _INTERVENTION_STREAM = 0x1A7E  # a constant mixed into the interventions' seeds
+_CLASSIFIER_STREAM = 0xC1A5  # and into the classifier's
 _PULSE_STREAM = 0x9A15  # and into the seed of the pulses' schedule
 _TARGET_STREAM = 0x7A9E  # and into that of the target's planted followers
 

@@ -1,6 +1,6 @@
 """Model parameters: declared once, validated once, named the same everywhere.
 
-Each concern (network, population, exposure, decisions, time) is a frozen dataclass whose
+Each concern (network, population, exposure, decisions, classifier, time) is a frozen dataclass whose
 fields carry their unit, allowed range and help text in the field metadata. The field name is
 the CLI option (``n_users`` -> ``--n-users``), the config key, the UI slider and the column in
 result tables. ``Params`` groups the concerns and maps flat names to them, so that
@@ -468,6 +468,29 @@ class DecisionParams(_Checked):
 
 
 @dataclass(frozen=True)
+class ClassifierParams(_Checked):
+    """The platform's classifier of hostile posts: the verdict label-based interventions act on.
+
+    Drawn once per original post (an amplification carries its original's verdict), so every
+    intervention sees the same verdict for the same post. Defaults: OpenAI's moderation endpoint on
+    the ToxicChat test set at threshold 0.02 (precision 0.548, recall 0.699; ToxicChat-T5 model
+    card), the false-positive rate derived from them and ToxicChat's 7.18% toxic share
+    (docs/model.md, "The classifier").
+    """
+
+    classifier_recall: float = p(
+        0.70, 0.0, 1.0, "of attacks", "share of attacks the platform's classifier flags (OpenAI moderation: 0.70)"
+    )
+    classifier_false_positive_rate: float = p(
+        0.045,
+        0.0,
+        1.0,
+        "of benign posts",
+        "share of posts that are not attacks the classifier flags (derived for OpenAI moderation: 0.045)",
+    )
+
+
+@dataclass(frozen=True)
 class TimeParams(_Checked):
     """Time steps and horizon."""
 
@@ -482,12 +505,20 @@ class TimeParams(_Checked):
     )
 
 
-CONCERNS: tuple[type, ...] = (NetworkParams, PopulationParams, ExposureParams, DecisionParams, TimeParams)
+CONCERNS: tuple[type, ...] = (
+    NetworkParams,
+    PopulationParams,
+    ExposureParams,
+    DecisionParams,
+    ClassifierParams,
+    TimeParams,
+)
 _GROUP = {
     NetworkParams: "network",
     PopulationParams: "population",
     ExposureParams: "exposure",
     DecisionParams: "decisions",
+    ClassifierParams: "classifier",
     TimeParams: "time",
 }
 
@@ -504,6 +535,7 @@ class Params:
     population: PopulationParams = field(default_factory=PopulationParams)
     exposure: ExposureParams = field(default_factory=ExposureParams)
     decisions: DecisionParams = field(default_factory=DecisionParams)
+    classifier: ClassifierParams = field(default_factory=ClassifierParams)
     time: TimeParams = field(default_factory=TimeParams)
 
     @classmethod

@@ -20,6 +20,7 @@ TRAITS = {
     "amplify": "baseline probability of amplifying a seen post",
     "reply": "baseline probability of replying to a seen post",
     "susceptibility": "multiplies the outrage framing effect; mean 1",
+    "attack_scale": "multiplies the probability of attacking; 1 (a friction prompt's lasting effect lowers it)",
 }
 STATE = {
     "seen": "posts about the case seen",
@@ -78,6 +79,7 @@ class Population:
         table["amplify"] = np.minimum(_lognormal(params.amplify_prob, params.propensity_sd, n, rng), 1.0)
         table["reply"] = np.minimum(_lognormal(params.reply_prob, params.propensity_sd, n, rng), 1.0)
         table["susceptibility"] = _lognormal(1.0, params.susceptibility_sd, n, rng)
+        table["attack_scale"] = 1.0
         table["acted_at"] = -1
         table["next_session"] = -1
         return cls(table)

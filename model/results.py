@@ -20,8 +20,19 @@ _EVENT_COLUMNS = {
     "depth": np.int32,  # distance from the seed post in the cascade tree
     "valence": np.int8,  # side of the post: -1 hostile, 0 neither, +1 supportive
     "outrage": np.float32,  # moral-emotional words
-    "reaches_target": np.bool_,  # a reply that reached the target (victim protection can block them)
+    "reaches_target": np.bool_,  # a reply that reached the target (a notification filter can stop them)
+    "flagged": np.bool_,  # the platform's classifier flagged it (an amplification: its original's verdict)
+    "in_volume": np.bool_,  # counts toward the case's trending volume (campaign posts may carry their own tag)
+    "withdrawn": np.bool_,  # taken off the platform after posting (removed, or its author suspended)
 }
+# The costs interventions report under shared names; every run's summary has them (0 without).
+COSTS = (
+    "benign_suppressed",  # posts that are not hostile, cancelled after a prompt, removed or hidden
+    "benign_prompted",  # replies that are not attacks, prompted by friction
+    "benign_downranked",  # posts that are not hostile whose reach was cut (down-ranking, circuit breaker)
+    "benign_removed",  # posts that are not hostile, removed
+    "wrongly_suspended",  # suspended users who had made no attack
+)
 
 
 class EventLog:
@@ -162,8 +173,7 @@ def summary_metrics(r: RunResult) -> dict[str, Any]:
         "structural_virality": structural_virality(ev["parent"], ev["depth"]),
         "trend_clock": _iso(r.clock(r.trend_step)) if r.trend_step is not None else None,
     }
-    out["benign_suppressed"] = 0
-    out["wrongly_suspended"] = 0
+    out |= dict.fromkeys(COSTS, 0)
     out["posts_cancelled"] = int(r.cancelled.sum())
     for iv in r.interventions:
         for key, value in iv["report"].items():

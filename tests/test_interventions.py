@@ -13,6 +13,7 @@ from pileon.model.interventions import (
     CounterSpeech,
     DownRank,
     Friction,
+    Nudge,
     Removal,
     Suspension,
     VictimProtection,
@@ -23,8 +24,10 @@ from pileon.model.scenarios import independent_cascade
 from .helpers import events, graph
 
 # Everyone hostile and sure to attack what they see (reply propensity 1, no amplifying); replies
-# reach every follower; no sessions, decay or trending: items are seen at the next step.
-HOSTILE = dict(amplify_prob=0.0, attack=True, reply_prob=1.0, reply_reach=1.0, horizon_hours=0.2)
+# reach every follower; no sessions, decay or trending: items are seen at the next step. The
+# platform's classifier is perfect here (every attack flagged, nothing else) unless a test says.
+PERFECT = dict(classifier_recall=1.0, classifier_false_positive_rate=0.0)
+HOSTILE = dict(amplify_prob=0.0, attack=True, reply_prob=1.0, reply_reach=1.0, horizon_hours=0.2, **PERFECT)
 SUPPORTIVE = dict(HOSTILE, hostile_fraction=0.0, supportive_fraction=1.0, attack=False, defend=True)
 
 
@@ -85,15 +88,21 @@ def test_friction_before_its_start_changes_nothing():
 
 
 def test_friction_false_positives_cancel_benign_replies():
-    _, r = run(star(), [Friction(cancel=1.0, revise=0.0, false_positive_rate=1.0)], **SUPPORTIVE)
+    _, r = run(star(), [Friction(cancel=1.0, revise=0.0)], **SUPPORTIVE | {"classifier_false_positive_rate": 1.0})
     assert r.summary["defences"] == 0 and r.cancelled[1, DEFEND] == 5
-    assert r.summary["benign_suppressed"] == 5
-    _, r = run(star(), [Friction(cancel=1.0, revise=0.0, false_positive_rate=0.0)], **SUPPORTIVE)
-    assert r.summary["defences"] == 5 and r.summary["benign_suppressed"] == 0
+    assert r.summary["benign_suppressed"] == 5 and r.summary["benign_prompted"] == 5
+    _, r = run(star(), [Friction(cancel=1.0, revise=0.0)], **SUPPORTIVE)
+    assert r.summary["defences"] == 5 and r.summary["benign_suppressed"] == 0 == r.summary["benign_prompted"]
+
+
+def test_friction_prompts_only_what_the_classifier_flags():
+    # a classifier that misses every attack prompts nobody
+    _, r = run(star(), [Friction(cancel=1.0, revise=0.0)], classifier_recall=0.0)
+    assert r.summary["attacks_on_target"] == 5 and r.summary["prompts"] == 0
 
 
 def test_friction_rates_match_katsaros_on_a_large_run():
-    r = OutrageModel(preset="buffy", seed=3, n_users=50_000, interventions=[Friction(false_positive_rate=0.0)]).run()
+    r = OutrageModel(preset="buffy", seed=3, n_users=50_000, interventions=[Friction()]).run()
     s = r.summary
     n = s["prompts"]
     assert n > 300
@@ -133,8 +142,16 @@ def test_circuit_breaker_cuts_a_fast_shared_post_and_its_amplifications():
 # -- victim protection ----------------------------------------------------------------------------
 
 
-def test_protection_stops_replies_of_non_followers_reaching_the_target():
+def test_protection_does_not_stop_replies_reaching_the_target():
+    """Twitter's help page: protecting limits who sees her posts, not who can mention her."""
+    _, base = run(chain())
     _, r = run(chain(), [VictimProtection(start=0.0)])
+    assert r.summary["attacks_received"] == base.summary["attacks_received"] == 5
+    assert r.summary["replies_not_received"] == 0
+
+
+def test_the_notification_filter_stops_replies_of_non_followers_reaching_the_target():
+    _, r = run(chain(), [VictimProtection(start=0.0, filter_mentions=True)])
     s = r.summary
     # 1, 3, 4 follow the target; 2 and 5 do not: their attacks are posted but not received.
     assert s["attacks_on_target"] == 5 and s["attacks_received"] == 3
@@ -144,7 +161,7 @@ def test_protection_stops_replies_of_non_followers_reaching_the_target():
 
 
 def test_protection_after_k_attacks_and_blocked_shares():
-    _, r = run(chain(), [VictimProtection(start=0.0, after_attacks=3)])
+    _, r = run(chain(), [VictimProtection(start=0.0, after_attacks=3, filter_mentions=True)])
     assert r.interventions[0]["acted_at"] == 2  # 3 attacks received at step 1, private from step 2
     assert r.summary["attacks_received"] == 3
     _, r = run(star(), [VictimProtection(start=0.0)], p=1.0, amplify_prob=1.0, attack=False)
@@ -168,7 +185,7 @@ def test_protected_posts_are_shown_only_to_followers():
 
 
 def test_suspension_removes_an_attacker_and_their_posts():
-    _, r = run(chain(), [Suspension(min_attacks=1, delay=0.0, capacity=1000)])
+    _, r = run(chain(), [Suspension(min_flags=1, delay=0.0, capacity=1000)])
     # 1, 3, 4 attack at step 1 and are suspended at step 2: 2 never sees 1's attack.
     assert sorted(e[1] for e in events(r) if e[2] == "attack") == [1, 3, 4]
     s = r.summary
@@ -176,18 +193,24 @@ def test_suspension_removes_an_attacker_and_their_posts():
 
 
 def test_suspension_capacity_and_delay():
-    _, r = run(chain(), [Suspension(min_attacks=1, delay=0.0, capacity=0.0)])
+    _, r = run(chain(), [Suspension(min_flags=1, delay=0.0, capacity=0.0)])
     assert r.summary["suspended_users"] == 0 and r.summary["attacks_on_target"] == 5
-    _, r = run(chain(), [Suspension(min_attacks=1, delay=0.0, capacity=60.0)])  # one account a minute
+    _, r = run(chain(), [Suspension(min_flags=1, delay=0.0, capacity=60.0)])  # one account a minute
     assert r.summary["suspended_users"] >= 1 and r.interventions[0]["acted_at"] == 2
     # A review after the horizon suspends nobody, and the pending queue keeps the run going.
-    model, r = run(chain(), [Suspension(min_attacks=1, delay=60.0)])
+    model, r = run(chain(), [Suspension(min_flags=1, delay=60.0)])
     assert r.summary["suspended_users"] == 0 and model.t == model.n_steps - 1
 
 
 def test_suspension_false_positives_are_counted_as_wrong():
-    _, r = run(star(), [Suspension(delay=0.0, false_positive_rate=1.0)], **SUPPORTIVE)
+    _, r = run(star(), [Suspension(min_flags=1, delay=0.0)], **SUPPORTIVE | {"classifier_false_positive_rate": 1.0})
     assert r.summary["suspended_users"] == 5 and r.summary["wrongly_suspended"] == 5
+    assert r.summary["benign_suppressed"] == 5  # their defences are hidden
+
+
+def test_suspension_needs_flags_not_attacks():
+    _, r = run(chain(), [Suspension(min_flags=1, delay=0.0)], classifier_recall=0.0)
+    assert r.summary["suspended_users"] == 0 and r.summary["attacks_on_target"] == 5
 
 
 # -- counter-speech, removal ----------------------------------------------------------------------
@@ -242,6 +265,18 @@ def test_removing_the_seed_later_takes_its_amplifications_with_it():
     assert sorted(e[1] for e in events(r) if e[2] == "amplify") == [1, 2, 3]
 
 
+def test_removal_of_hostile_posts_removes_what_the_classifier_flags_benign_included():
+    # supportive users defend; a classifier that flags every benign post has them removed
+    net = graph([(1, 0), (2, 1)], 3)
+    _, r = run(net, [Removal(what="hostile", delay=0.0, min_shares=0)], **SUPPORTIVE)
+    assert r.summary["posts_removed"] == 0 and r.summary["defences"] == 2
+    fp = SUPPORTIVE | {"classifier_false_positive_rate": 1.0}
+    _, r = run(net, [Removal(what="hostile", delay=0.0, min_shares=0)], **fp)
+    # the seed is flagged too, and removed at once: nobody sees it
+    assert r.summary["posts_removed"] == 1 and r.summary["benign_removed"] == 1 == r.summary["benign_suppressed"]
+    assert r.summary["defences"] == 0
+
+
 def test_removing_attacks_once_shared():
     _, r = run(chain(), [Removal(what="hostile", delay=0.0, min_shares=0)])
     assert sorted(e[1] for e in events(r) if e[2] == "attack") == [1, 3, 4]
@@ -272,7 +307,7 @@ def test_each_intervention_reduces_harm_on_average():
     strong = {
         "friction": [Friction(cancel=0.5)],
         "downrank": [DownRank(visibility=0.2)],
-        "protect": [VictimProtection(start=0.5)],
+        "protect": [VictimProtection(start=0.5, filter_mentions=True)],
         "counter_speech": [CounterSpeech(start=0.5, posts=1000)],
         "removal": [Removal(delay=10, min_shares=1)],
         "circuit_breaker": [CircuitBreaker(reach_factor=0.1, threshold=3)],
@@ -309,25 +344,28 @@ def test_make_checks_kind_names_and_values():
         make({"kind": "friction", "cancel": 1.7})
     with pytest.raises(ValueError, match="revise \\+ cancel = 1.2"):
         Friction(cancel=0.6, revise=0.6)
-    with pytest.raises(ValueError, match="what='all': expected one of 'hostile', 'seed'"):
-        Removal(what="all")
+    with pytest.raises(ValueError, match="what='every': expected one of 'hostile', 'seed', 'all'"):
+        Removal(what="every")
 
 
 def test_an_intervention_that_never_acts_leaves_the_run_unchanged():
     """Interventions draw from their own generators: doing nothing changes nothing."""
-    params = dict(preset="buffy", seed=9, n_users=20_000, attack=False)  # no attacks: nothing to prompt or suspend
+    # no attacks and a classifier without false positives: nothing to prompt, hide or suspend
+    params = dict(preset="buffy", seed=9, n_users=20_000, attack=False, classifier_false_positive_rate=0.0)
     base = OutrageModel(**params).run().summary
     for ivs in (
-        [Friction(false_positive_rate=0.0)],
-        [Suspension(false_positive_rate=0.0)],
+        [Friction()],
+        [Suspension()],
         [DownRank(visibility=0.0)],
         [CircuitBreaker(threshold=10_000)],
         [Removal(what="hostile")],
+        [Nudge(reduction=0.0)],
     ):
         s = OutrageModel(**params, interventions=ivs).run().summary
         assert s["total_posts"] == base["total_posts"] and s["exposures"] == base["exposures"], ivs
     # Friction with false positives on defences does act, and changes the run
-    s = OutrageModel(**params, interventions=[Friction(false_positive_rate=1.0, cancel=1.0, revise=0.0)]).run().summary
+    params["classifier_false_positive_rate"] = 1.0
+    s = OutrageModel(**params, interventions=[Friction(cancel=1.0, revise=0.0)]).run().summary
     assert s["defences"] == 0 and s["benign_suppressed"] > 0
 
 
@@ -351,7 +389,7 @@ def test_removal_copes_with_posts_made_after_its_begin_step():
 
 
 def test_suspension_counts_attacks_made_before_it_starts():
-    _, r = run(chain(), [Suspension(min_attacks=1, delay=0.0, start=2 / 60)])  # starts at step 2
+    _, r = run(chain(), [Suspension(min_flags=1, delay=0.0, start=2 / 60)])  # starts at step 2
     # 1, 3, 4 attacked at step 1, before the start: flagged and suspended at step 2
     assert r.summary["suspended_users"] == 3 and r.interventions[0]["acted_at"] == 2
     assert sorted(e[1] for e in events(r) if e[2] == "attack") == [1, 3, 4]
@@ -362,3 +400,120 @@ def test_a_finished_models_interventions_start_afresh_in_a_new_run():
     a = first.run().summary
     again = OutrageModel(preset="buffy", seed=1, n_users=20_000, interventions=first.interventions).run().summary
     assert again == a
+
+
+# -- what a platform knows: the classifier, costs, the trending volume ----------------------------
+
+
+def test_the_classifier_flags_attacks_at_its_recall_and_benign_posts_at_its_false_positive_rate():
+    params = dict(classifier_recall=0.6, classifier_false_positive_rate=0.3)
+    r = OutrageModel(preset="buffy", seed=11, n_users=20_000, **params).run()
+    ev = r.events
+    original = ev["action"] != 1  # AMPLIFY
+    attacks = ev["action"] == ATTACK
+    benign = original & ~attacks
+    for share, sel in ((0.6, attacks), (0.3, benign)):
+        n = int(sel.sum())
+        assert n > 100
+        assert abs(ev["flagged"][sel].sum() - share * n) < 4 * np.sqrt(n * share * (1 - share))
+    amplified = ~original
+    assert np.array_equal(ev["flagged"][amplified], ev["flagged"][ev["root"][amplified]])  # the original's verdict
+
+
+def test_without_interventions_the_classifier_changes_nothing_else():
+    a = OutrageModel(preset="buffy", seed=12, n_users=20_000).run()
+    b = OutrageModel(preset="buffy", seed=12, n_users=20_000, classifier_recall=0.1).run()
+    assert a.summary == b.summary and not np.array_equal(a.events["flagged"], b.events["flagged"])
+
+
+def test_every_intervention_sees_the_same_verdict_for_a_post():
+    """Friction prompts exactly the flagged replies; down-ranking hides exactly flagged items."""
+    ivs = [Friction(cancel=0.0, revise=0.0, later_attacks=1.0), Removal(what="hostile", delay=30, min_shares=1)]
+    r = OutrageModel(preset="buffy", seed=13, n_users=20_000, interventions=ivs).run()
+    ev = r.events
+    replies = (ev["action"] == ATTACK) | (ev["action"] == DEFEND)
+    assert r.summary["prompts"] == int((replies & ev["flagged"]).sum()) > 0
+    removed = ev["withdrawn"] & (ev["action"] != 1)
+    assert removed.sum() == r.summary["posts_removed"] > 0 and ev["flagged"][removed].all()
+
+
+def test_the_lasting_effect_of_a_prompt_lowers_later_attacks():
+    # 1 and 2 follow the target; 1 follows 2 too: at step 1 both attack the seed, at step 2 user 1
+    # sees 2's attack and attacks again, unless the prompt at step 1 has made them stop.
+    net = graph([(1, 0), (2, 0), (1, 2)], 3)
+    repeat = dict(max_actions=5, fatigue=1.0)
+    _, r = run(net, [Friction(cancel=0.0, revise=0.0, later_attacks=1.0)], **repeat)
+    assert [e[1] for e in events(r) if e[2] == "attack"] == [1, 2, 1]
+    model, r = run(net, [Friction(cancel=0.0, revise=0.0, later_attacks=0.0)], **repeat)
+    assert [e[1] for e in events(r) if e[2] == "attack"] == [1, 2]
+    assert model.population.attack_scale.tolist() == [1.0, 0.0, 0.0] and r.summary["prompted_users"] == 2
+    model, _ = run(net, [Friction(cancel=0.0, revise=0.0, later_attacks=0.5)], **repeat)
+    assert model.population.attack_scale.tolist() == [1.0, 0.5, 0.5]  # once per user, not per prompt
+
+
+def test_friction_as_a_randomised_trial_prompts_only_the_treated():
+    iv = Friction(treated_share=0.5, cancel=1.0, revise=0.0)
+    model = OutrageModel(preset="buffy", seed=14, n_users=20_000, interventions=[iv], **PERFECT)
+    r = model.run()
+    s = r.summary
+    assert abs(s["treated_users"] - 10_000) < 4 * np.sqrt(5_000) and s["treated_users"] + s["control_users"] == 20_000
+    treated = model.interventions[0]._treated
+    attackers = r.events["user"][r.events["action"] == ATTACK]
+    assert s["treated_attacks"] == 0 and not treated[attackers].any()  # every treated attack was cancelled
+    assert s["control_attacks"] == len(attackers) > 0
+
+
+def test_downranking_counts_the_benign_posts_it_hides():
+    _, r = run(star(), [DownRank(visibility=0.0)], p=1.0, amplify_prob=1.0, attack=False)
+    assert r.summary["benign_downranked"] == 0
+    _, r = run(
+        star(), [DownRank(visibility=0.0)], p=1.0, amplify_prob=1.0, attack=False, classifier_false_positive_rate=1.0
+    )
+    assert r.summary["benign_downranked"] == 1 and r.summary["amplifications"] == 0  # the seed, flagged, hidden
+
+
+def test_a_nudge_scales_everyones_sharing_from_its_start():
+    model = OutrageModel(
+        preset="buffy", seed=15, n_users=5_000, horizon_hours=2, interventions=[Nudge(reduction=0.3, start=1)]
+    )
+    before = model.population.amplify.copy()
+    model.run()
+    np.testing.assert_allclose(model.population.amplify, before * 0.7, rtol=1e-6)
+    assert model.interventions[0].acted_at == 60
+
+
+def test_suspended_users_make_no_campaign_posts():
+    ivs = [CounterSpeech(start=0.0, posts=20_000, duration=2.0), Suspension(min_flags=1, delay=0.0, capacity=1e6)]
+    params = dict(preset="buffy", seed=16, n_users=20_000, horizon_hours=3, classifier_false_positive_rate=1.0)
+    r = OutrageModel(**params, interventions=ivs).run()
+    s = r.summary
+    assert s["suspended_users"] > 100 and s["suspended_posts_blocked"] > 0
+    ev = r.events
+    replies = (ev["action"] == ATTACK) | (ev["action"] == DEFEND)
+    for u in np.unique(ev["user"][replies & ev["flagged"]])[:200]:
+        mine = ev["user"] == u
+        first_flag = ev["step"][mine & replies & ev["flagged"]].min()
+        assert ev["step"][mine].max() <= first_flag, u  # suspended in the next step: no later post
+
+
+def test_the_trending_volume_leaves_out_withdrawn_and_campaign_posts():
+    for in_volume in (False, True):
+        ivs = [
+            Removal(what="hostile", delay=30, min_shares=1),
+            Suspension(),
+            CounterSpeech(start=1.0, posts=2_000, in_volume=in_volume),
+        ]
+        model = OutrageModel(preset="buffy", seed=17, n_users=20_000, interventions=ivs)
+        r = model.run()
+        ev = r.events
+        counted = ev["in_volume"] & ~ev["withdrawn"]
+        assert np.array_equal(model.volume, np.bincount(ev["step"][counted], minlength=model.n_steps))
+        assert ev["withdrawn"].sum() > 100 and (~ev["in_volume"]).sum() == (
+            0 if in_volume else r.summary["campaign_posts"]
+        )
+
+
+def test_removed_posts_stop_the_case_trending():
+    base = OutrageModel(preset="buffy", seed=18, n_users=20_000).run()
+    r = OutrageModel(preset="buffy", seed=18, n_users=20_000, interventions=[Removal(what="all", delay=5)]).run()
+    assert base.summary["trend_clock"] is not None and r.summary["trend_clock"] is None

@@ -60,7 +60,7 @@ def test_ranges_are_written_one_way():
     assert s["visibility_tail"].range_text() == "[0.05, inf]"
     assert s["max_followers"].range_text() == "[1, inf]"
     assert s["decay"].range_text() == "true or false"
-    assert specs(KINDS["removal"])["what"].range_text() == "one of 'hostile', 'seed'"
+    assert specs(KINDS["removal"])["what"].range_text() == "one of 'hostile', 'seed', 'all'"
 
 
 def test_probability_of_1_7_is_rejected():

@@ -4,6 +4,7 @@ and the report's effects, figures and Sobol indices."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -34,6 +35,7 @@ seed = 11
 timeline_minutes = 30
 
 [params]
+classifier_recall = 1.0   # the prompt sees every attack: cancel_all leaves none
 n_users = 5000
 horizon_hours = 12
 
@@ -42,7 +44,7 @@ hostile_fraction = [0.3, 0.45]
 
 [arms]
 never = [{kind = "friction", cancel = 1.0, revise = 0.0, start = 100.0}]
-cancel_all = [{kind = "friction", cancel = 1.0, revise = 0.0, false_positive_rate = 0.0}]
+cancel_all = [{kind = "friction", cancel = 1.0, revise = 0.0}]
 removal = [{kind = "removal", min_shares = 0, delay = [10, 120]}]
 """
 
@@ -88,7 +90,7 @@ def test_params_may_be_given_by_concern_as_in_a_parameter_file(tmp_path):
     )
     assert by_concern != SMALL
     exp = experiment.load(write(tmp_path, by_concern))
-    assert exp.fixed == flat.fixed == {"n_users": 5000, "horizon_hours": 12}
+    assert exp.fixed == flat.fixed == {"classifier_recall": 1.0, "n_users": 5000, "horizon_hours": 12}
     assert exp.fingerprint == flat.fingerprint
 
 
@@ -116,7 +118,7 @@ max_actions = [1, 9]
     ("text", "message"),
     [
         ("[experimnt]\nname='x'", "unknown section 'experimnt' \\(did you mean experiment\\?\\)"),
-        ("[experiment]\nreplicate = 3", "\\[experiment\\] unknown key 'replicate' \\(did you mean replicates\\?\\)"),
+        ("[experiment]\nreplicate = 3", "\\[experiment\\] unknown key 'replicate' \\(did you mean replicates"),
         ("[experiment]\nscenario = 'bufy'", "unknown scenario 'bufy'"),
         ("[experiment]\nreplicates = 0", "replicates=0: expected a whole number >= 1"),
         ("[params]\nn_user = 10", "\\[params\\]: unknown parameter 'n_user' \\(did you mean n_users\\?\\)"),
@@ -254,9 +256,59 @@ def assert_same_results(path: Path, reference: Path) -> None:
 
 
 def test_a_store_of_another_experiment_is_refused(tmp_path, small_store):
-    other = experiment.load(write(tmp_path, SMALL.replace("replicates = 3", "replicates = 2")))
+    other = experiment.load(write(tmp_path, SMALL.replace("seed = 11", "seed = 12")))
     with pytest.raises(StoreError, match="holds results of another experiment"):
         sweep.sweep(other, small_store, workers=1, progress=False)
+
+
+def test_more_replicates_extend_a_store_without_renumbering(tmp_path, small_store):
+    exp = experiment.load(write(tmp_path, SMALL))
+    assert exp.specs(4)[:30] == exp.specs() and len(exp.specs(4)) == 40
+    assert (
+        exp.fingerprint
+        == experiment.load(write(tmp_path, SMALL.replace("replicates = 3", "replicates = 4"))).fingerprint
+    )
+    path = tmp_path / "more.sqlite"
+    for suffix in ("", "-wal"):
+        if Path(f"{small_store}{suffix}").exists():
+            shutil.copy(f"{small_store}{suffix}", f"{path}{suffix}")
+    rep = sweep.sweep(exp, path, workers=1, progress=False, replicates=4)
+    assert (rep.skipped, rep.ran, rep.replicates) == (30, 10, 4)
+    metrics = ["seed", "arm", "point", "attacks_received", "total_posts"]
+    with Store(path) as a, Store(small_store) as b:
+        ra, rb, meta = a.runs(), b.runs(), a.meta()
+    assert list(ra["run_id"]) == list(range(40)) and set(ra.loc[ra["run_id"] >= 30, "replicate"]) == {3}
+    pd.testing.assert_frame_equal(ra.loc[ra["run_id"] < 30, metrics], rb[metrics])
+    assert meta["replicates"] == "4"
+    rep = sweep.sweep(exp, path, workers=1, progress=False)  # the file's 3 again: nothing to do, 4 kept
+    assert rep.ran == 0
+    with Store(path) as a:
+        assert a.meta()["replicates"] == "4"
+
+
+TINY = """
+[experiment]
+name = "tiny"
+replicates = 2
+seed = 5
+[params]
+n_users = 3000
+horizon_hours = 4
+classifier_recall = 1.0
+[arms]
+cancel_half = [{kind = "friction", cancel = 0.5, revise = 0.0}]
+"""
+
+
+def test_sweep_to_precision_adds_replicates_until_the_target_or_the_cap(tmp_path):
+    exp = experiment.load(write(tmp_path, TINY))
+    said: list[str] = []
+    options = dict(metric="total_posts", workers=1, progress=False, say=said.append)
+    rep = sweep.sweep_to_precision(exp, tmp_path / "p.sqlite", 5.0, **options)  # loose: the pilot suffices
+    assert (rep.replicates, rep.ran) == (2, 4) and list(rep.precision["arm"]) == ["cancel_half"]
+    rep = sweep.sweep_to_precision(exp, tmp_path / "p.sqlite", 1e-4, max_replicates=5, **options)
+    assert (rep.replicates, rep.skipped, rep.ran) == (5, 4, 6)
+    assert "stopped at max_replicates = 5" in said[-1] and "needs" in said[-2]
 
 
 def test_sweep_on_a_dask_local_cluster(tmp_path, small_store):
@@ -333,11 +385,17 @@ def test_paired_effects_and_their_intervals(small_store):
 
 def test_report_writes_tables_and_figures(small_store, tmp_path):
     paths = report.write_report(small_store, tmp_path / "rep", n_boot=300)
-    for name in ("effects", "forest", "timelines", "dose_response", "report"):
+    for name in ("effects", "forest", "timelines", "dose_response", "report", "robustness_figure", "effect_vs_params"):
         assert paths[name].is_file() and paths[name].stat().st_size > 0, name
     assert "heatmap" not in paths  # a single swept parameter
     text = paths["report"].read_text()
     assert "| cancel_all |" in text and "-100.0%" in text
+    assert "## Precision" in text and "## Effects over the parameter sets" in text
+    robust = pd.read_csv(paths["robustness"]).set_index("arm")
+    assert robust.loc["cancel_all", "median"] == -1 and robust.loc["cancel_all", "share_sign"] == 1
+    assert robust.loc["cancel_all", "points"] == 2 and robust.loc["cancel_all", "replicates"] == 3
+    points = pd.read_csv(paths["points"])
+    assert len(points) == 4 * 2 and set(points["hostile_fraction"]) == {0.3, 0.45}
     assert report.swept_settings(Store(small_store).runs()) == {"removal": "removal.delay"}
 
 
@@ -351,11 +409,14 @@ seed = 3
 n_users = 3000
 horizon_hours = 6
 defend = false
+classifier_recall = 1.0
 [vary]
 method = "sobol"
 samples = 16
 reply_prob = [0.01, 0.2]
 defend_outrage = [0.0, 5.0]
+[arms]
+cancel_all = [{kind = "friction", cancel = 1.0, revise = 0.0}]
 """
     exp = experiment.load(write(tmp_path, text))
     assert len(exp.points) == 16 * (2 + 2)
@@ -365,6 +426,11 @@ defend_outrage = [0.0, 5.0]
     # defences are off, so their wording cannot matter; the reply propensity drives attacks
     assert sobol.loc["reply_prob", "ST"] > 0.5 > sobol.loc["defend_outrage", "ST"]
     assert paths["heatmap"].is_file() and paths["sobol_figure"].is_file()
+    # the effect itself (attacks prevented at each point) turns on the reply propensity too
+    effect = pd.read_csv(paths["sobol_effects"])
+    effect = effect[effect["measure"] == "diff"].set_index("parameter")
+    assert effect.loc["reply_prob", "ST"] > 0.5 > effect.loc["defend_outrage", "ST"]
+    assert paths["sobol_effects_figure"].is_file()
 
 
 # -- the command line -----------------------------------------------------------------------------
@@ -405,7 +471,8 @@ def test_cli_run_with_interventions(tmp_path, capsys):
 @pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.toml")), ids=lambda p: p.name)
 def test_the_shipped_examples_are_valid(path):
     exp = experiment.load(path)
-    assert len(exp.specs()) >= 500 and exp.name == path.stem
+    assert len(exp.specs()) >= 50 and exp.name == path.stem
+    assert "n_users" not in exp.fixed  # at the preset's size, where the #Buffy anchors hold
 
 
 def test_a_failing_run_is_named_and_the_finished_ones_are_kept(tmp_path, monkeypatch):

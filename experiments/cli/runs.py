@@ -12,6 +12,7 @@ from typing import Any
 from pileon.model import OutrageModel, Params
 from pileon.model.network import Network
 from pileon.model.params import specs
+from pileon.model.results import COSTS
 from pileon.model.scenarios import SCENARIOS, size_note
 from pileon.model.scenarios import get as get_scenario
 
@@ -130,10 +131,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"5,000 posts at {s['clock_at_5000_posts']}  exposures {s['exposures']:,}"
     )
     if interventions:
-        say(
-            f"  attacks_received {s['attacks_received']:,}  hostile_exposures {s['hostile_exposures']:,}  "
-            f"benign_suppressed {s['benign_suppressed']:,}  wrongly_suspended {s['wrongly_suspended']:,}"
-        )
+        say(f"  attacks_received {s['attacks_received']:,}  hostile_exposures {s['hostile_exposures']:,}")
+        say("  costs: " + "  ".join(f"{k} {s[k]:,}" for k in COSTS))
         for iv in result.interventions:
             when = "never acted" if iv["acted_at"] is None else f"acted from {result.clock(iv['acted_at']):%H:%M}"
             counts = "  ".join(f"{k} {v:,}" for k, v in iv["report"].items())

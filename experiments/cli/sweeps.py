@@ -43,6 +43,22 @@ def add_commands(sub: Any) -> None:
         "completes; a folder given here is kept)",
     )
     sw.add_argument("--fresh", action="store_true", help="delete the store first instead of resuming")
+    sw.add_argument(
+        "--replicates", type=int, default=None, help="runs per point and arm (default: the file's); more extend a store"
+    )
+    sw.add_argument(
+        "--precision",
+        type=float,
+        default=None,
+        metavar="HALF_WIDTH",
+        help="take the file's replicates as a pilot and add replicates until each arm's relative effect at a "
+        "parameter set is known to +-HALF_WIDTH (95%%; e.g. 0.05), re-measuring the variance after each round "
+        "(default: the file's [experiment] precision, if any)",
+    )
+    sw.add_argument("--max-replicates", type=int, default=None, help="most replicates --precision may ask for")
+    sw.add_argument(
+        "--metric", default=None, help="metric --precision is about (default: the file's, else attacks_received)"
+    )
     sw.add_argument("--dry-run", action="store_true", help="check the file and print the design; run nothing")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=cmd_sweep)
@@ -57,7 +73,34 @@ def add_commands(sub: Any) -> None:
     rp.add_argument("--out", type=Path, default=None, help="output folder (default: STORE without .sqlite, + -report)")
     rp.add_argument("--metric", default="attacks_received", help="main harm metric (default: attacks_received)")
     rp.add_argument("--boot", type=int, default=2000, help="bootstrap resamples (default: 2000)")
+    rp.add_argument(
+        "--precision",
+        type=float,
+        default=0.05,
+        help="target half-width of an arm's relative effect at a parameter set, for the replicates needed "
+        "(default: 0.05, +-5 points)",
+    )
     rp.set_defaults(func=cmd_report)
+
+    pb = sub.add_parser(
+        "published",
+        help="published intervention effects beside pileon's under matched settings, with intervals",
+        description="Katsaros et al. 2022 (from the store of examples/katsaros.toml), Bak-Coleman et al. 2022 "
+        "(from the store of examples/bak_coleman.toml) and Pfeffer et al. 2023 (the ages at which posts are seen, "
+        "measured on baseline runs made here). Writes published.csv and published.md.",
+    )
+    pb.add_argument("--katsaros", type=Path, default=None, help="store of examples/katsaros.toml")
+    pb.add_argument("--bak-coleman", type=Path, default=None, help="store of examples/bak_coleman.toml")
+    pb.add_argument(
+        "--view-runs", type=int, default=0, help="baseline runs measuring when posts are seen (Pfeffer; default 0)"
+    )
+    pb.add_argument("--n-users", type=int, default=None, help="users in those runs (default: the scenario's)")
+    pb.add_argument(
+        "--view-ages", type=Path, default=None, help="view_ages.csv of an earlier pileon published, instead of runs"
+    )
+    pb.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    pb.add_argument("--out", type=Path, default=Path("runs/published"), help="output folder (default: runs/published)")
+    pb.set_defaults(func=cmd_published)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -65,12 +108,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from ..sweeps import design, run
 
     exp = design.load(args.file)
+    if args.replicates is not None:
+        if args.replicates < 1:
+            raise UsageError(f"--replicates={args.replicates}: expected at least 1")
+        exp.replicates = args.replicates
+    precision = args.precision if args.precision is not None else exp.precision
+    if precision is not None and not 0 < precision < 10:
+        raise UsageError(f"--precision={precision}: expected a half-width of relative change, e.g. 0.05")
+    cap = args.max_replicates or exp.max_replicates
+    if precision is not None and cap < exp.replicates:
+        raise UsageError(f"--max-replicates={cap}: expected at least the pilot's {exp.replicates} replicates")
     specs = exp.specs()
     out = args.out or Path("runs") / f"{exp.name}.sqlite"
     arms = [a for g in exp.arms.values() for a, _ in g]
+    pilot = f" (a pilot: then to +-{100 * precision:g} points, at most {cap} replicates)" if precision else ""
     print(
         f"pileon sweep {exp.name}: {len(exp.points)} points x {exp.replicates} replicates x {len(arms)} arms "
-        f"= {len(specs):,} runs ({exp.scenario} scenario) -> {out}"
+        f"= {len(specs):,} runs{pilot} ({exp.scenario} scenario) -> {out}"
     )
     smallest = min(p.get("n_users", exp.fixed.get("n_users", get_scenario(exp.scenario).n_users)) for p in exp.points)
     note = size_note(exp.scenario, smallest)
@@ -84,23 +138,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers={args.workers}: expected at least 1")
+    options = dict(
+        workers=args.workers,
+        scheduler=args.scheduler,
+        fresh=args.fresh,
+        progress=not args.quiet,
+        networks=args.networks,
+    )
     try:
-        report = run.sweep(
-            exp,
-            out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            fresh=args.fresh,
-            progress=not args.quiet,
-            networks=args.networks,
-        )
+        if precision is not None:
+            metric = args.metric or exp.metric
+            report = run.sweep_to_precision(exp, out, precision, max_replicates=cap, metric=metric, **options)
+        else:
+            report = run.sweep(exp, out, **options)
     except KeyboardInterrupt:
         print(f"pileon: interrupted; finished runs are saved in {out}: run the same command to resume", file=sys.stderr)
         return 130
     except run.RunError as e:
         print(f"pileon: error: {e}", file=sys.stderr)
         return 1
-    print(f"  {report.ran:,} runs done in {report.seconds:.1f} s ({report.skipped:,} already in the store)")
+    print(
+        f"  {report.ran:,} runs done in {report.seconds:.1f} s ({report.skipped:,} already in the store); "
+        f"{report.replicates} replicates per point and arm"
+    )
     print(f"  next: pileon report {out}")
     return 0
 
@@ -112,8 +172,52 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.store.is_file():
         raise FileNotFoundError(f"{args.store}: no such result store")
     out = args.out or args.store.with_name(args.store.stem + "-report")
-    paths = write_report(args.store, out, metric=args.metric, n_boot=args.boot)
+    if not 0 < args.precision < 10:
+        raise UsageError(f"--precision={args.precision}: expected a half-width of relative change, e.g. 0.05")
+    paths = write_report(args.store, out, metric=args.metric, n_boot=args.boot, precision=args.precision)
     print((out / "report.md").read_text(encoding="utf-8"))
     for name, path in paths.items():
         print(f"wrote {name}: {path}")
+    return 0
+
+
+def cmd_published(args: argparse.Namespace) -> int:
+    """``pileon published``."""
+    import os
+
+    from .. import published
+
+    for store in (args.katsaros, args.bak_coleman):
+        if store is not None and not store.is_file():
+            raise FileNotFoundError(f"{store}: no such result store")
+    if args.view_runs < 0:
+        raise UsageError(f"--view-runs={args.view_runs}: expected 0 or more")
+    if args.katsaros is None and args.bak_coleman is None and not args.view_runs and args.view_ages is None:
+        raise UsageError("nothing to compare: give --katsaros, --bak-coleman, --view-runs or --view-ages")
+    if args.view_runs and args.view_ages is not None:
+        raise UsageError("give --view-runs or --view-ages, not both")
+    views = None
+    if args.view_ages is not None:
+        views = published.read_view_ages(args.view_ages)
+    elif args.view_runs:
+        overrides = {} if args.n_users is None else {"n_users": args.n_users}
+        workers = args.workers or os.cpu_count() or 1
+        views = published.view_ages(args.view_runs, workers=workers, **overrides)
+    table = published.comparison(args.bak_coleman, args.katsaros, views)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "published.csv", index=False)
+    if views is not None and args.view_ages is None:
+        views.to_csv(args.out / "view_ages.csv", index=False)
+    text = published.markdown(table)
+    (args.out / "published.md").write_text(text, encoding="utf-8")
+    if args.bak_coleman is not None:
+        from ..plots import save
+        from ..sweeps.store import Store
+
+        with Store(args.bak_coleman) as store:
+            runs = store.runs()
+        save(published.removal_delay_figure(runs, views), args.out / "removal_delay.png")
+        print(f"wrote {args.out / 'removal_delay.png'}")
+    print(text)
+    print(f"wrote {args.out / 'published.csv'} and {args.out / 'published.md'}")
     return 0

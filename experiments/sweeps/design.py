@@ -8,9 +8,12 @@ checked; an unknown one is an error naming it)::
     [experiment]
     name = "removal-delay"
     scenario = "buffy"        # a preset of model/scenarios.py
-    replicates = 20           # runs per point and arm
+    replicates = 20           # runs per point and arm (a pilot, if precision is given)
     seed = 1                  # base seed; run seeds derive from (seed, point, replicate)
     timeline_minutes = 10     # bin width of the stored per-run timelines
+    precision = 0.05          # optional: add replicates until each arm's effect at a point is
+    max_replicates = 400      # known to +-5 percentage points (95%), at most this many;
+    metric = "engagement"     # the effect on this metric (default: attacks_received)
 
     [params]                  # fixed model parameters (flat names, as in `pileon params`, or in
     n_users = 10000           # tables named after their concern: [params.decisions] fatigue = 0.3)
@@ -26,7 +29,10 @@ checked; an unknown one is an error naming it)::
     both = [{kind = "friction", cancel = 0.2}, {kind = "removal", delay = 120}]
 
 Every arm of a point and replicate gets the same seed (common random numbers), so that arms are
-compared on the same network and population draws: effects are paired differences.
+compared on the same network and population draws: effects are paired differences. Runs are
+numbered replicate by replicate (all points and arms of replicate 0, then of replicate 1, ...), so
+that more replicates extend a store without renumbering what it holds: the number of replicates
+is not part of an experiment's identity (its fingerprint).
 """
 
 from __future__ import annotations
@@ -51,7 +57,16 @@ from pileon.model.scenarios import get as get_scenario
 BASELINE = "baseline"
 METHODS = ("grid", "random", "lhs", "sobol")
 _SECTIONS = {
-    "experiment": {"name", "scenario", "replicates", "seed", "timeline_minutes"},
+    "experiment": {
+        "name",
+        "scenario",
+        "replicates",
+        "seed",
+        "timeline_minutes",
+        "precision",
+        "max_replicates",
+        "metric",
+    },
     "params": None,  # model parameter names
     "vary": None,  # method, samples and model parameter names
     "arms": None,  # any arm name
@@ -93,16 +108,21 @@ class Experiment:
     samples: int | None
     vary: dict[str, list[Any]]
     arms: dict[str, list[tuple[str, tuple[dict[str, Any], ...]]]]  # family -> [(arm name, settings)]
+    precision: float | None = None  # target half-width of each arm's relative effect at a point
+    max_replicates: int = 400  # most replicates the precision target may ask for
+    metric: str = "attacks_received"  # the metric the precision target is about
     source: str = ""  # the file's text, kept with the results
     points: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:
-        """A hash of what determines the runs: resuming into a store needs the same one."""
+        """A hash of what determines the runs: resuming into a store needs the same one. The
+        number of replicates is left out: more replicates extend a store (runs are numbered
+        replicate by replicate)."""
         doc = {
+            "run_order": "replicate, point, arm",  # stores numbered otherwise are another layout
             "scenario": self.scenario,
             "scenario_values": get_scenario(self.scenario).to_flat(),  # a changed preset is another experiment
-            "replicates": self.replicates,
             "seed": self.seed,
             "timeline_minutes": self.timeline_minutes,
             "fixed": self.fixed,
@@ -115,15 +135,20 @@ class Experiment:
         """The SALib problem of a Sobol design (names and bounds of the varied parameters)."""
         return {"num_vars": len(self.vary), "names": list(self.vary), "bounds": [list(v) for v in self.vary.values()]}
 
-    def specs(self) -> list[RunSpec]:
-        """One spec per run: points x replicates x arms, in a fixed order (``run_id``)."""
+    def specs(self, replicates: int | None = None) -> list[RunSpec]:
+        """One spec per run: replicates x points x arms, in a fixed order (``run_id``); the first
+        runs of ``replicates`` = n + k are those of n.
+
+        Args:
+            replicates: runs per point and arm (default: the experiment's).
+        """
         out = []
         arms = [(family, name, settings) for family, group in self.arms.items() for name, settings in group]
         # A Sobol design's points come in blocks of D + 2 (SALib's A, B and the D mixes of one base
         # sample); they share seeds, so that the estimator's differences are not swamped by noise.
         block = len(self.vary) + 2 if self.method == "sobol" else 1
-        for point, values in enumerate(self.points):
-            for rep in range(self.replicates):
+        for rep in range(self.replicates if replicates is None else replicates):
+            for point, values in enumerate(self.points):
                 key = [self.seed, point // block, rep]
                 seed = int(np.random.SeedSequence(key).generate_state(1, np.uint64)[0] >> 1)
                 for family, name, settings in arms:
@@ -185,6 +210,13 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
     bin_minutes = head.get("timeline_minutes", 10)
     if isinstance(bin_minutes, bool) or not isinstance(bin_minutes, int | float) or not bin_minutes > 0:
         raise fail(f"[experiment] timeline_minutes={bin_minutes!r}: expected a positive number of minutes")
+    precision = head.get("precision")
+    if precision is not None and (not _is_number(precision) or not 0 < precision < 10):
+        raise fail(f"[experiment] precision={precision!r}: expected a half-width of relative change, e.g. 0.05")
+    max_replicates = _whole(head.get("max_replicates", 400), "[experiment] max_replicates", replicates, fail)
+    metric = head.get("metric", "attacks_received")
+    if not isinstance(metric, str) or not metric:
+        raise fail(f"[experiment] metric={metric!r}: expected the name of a summary metric, e.g. engagement")
 
     base = get_scenario(scenario)
     fixed = _flatten(data.get("params", {}), "[params]", fail)
@@ -223,6 +255,9 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
         samples=samples,
         vary=vary_table,
         arms=_arms(data.get("arms", {}), fail),
+        precision=None if precision is None else float(precision),
+        max_replicates=max_replicates,
+        metric=metric,
         source=source,
     )
     exp.points = _points(exp)

@@ -145,3 +145,84 @@ def sobol_figure(sobol: pd.DataFrame, metric: str) -> plt.Figure:
             ax.errorbar(bar.get_width(), bar.get_y() + bar.get_height() / 2, xerr=conf, color="k", capsize=2, lw=1)
     ax.set_xlabel(f"Sobol index of {metric}")
     return fig
+
+
+def robustness_figure(points: pd.DataFrame, summary: pd.DataFrame, metric: str) -> plt.Figure:
+    """Each arm's relative effect at every parameter set (one dot each), with its median and
+    5th-95th percentile: how far a conclusion holds over the unmeasured parameters."""
+    arms = list(summary["arm"])
+    fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.45 * len(arms)), layout="constrained")
+    colors = dict(zip(dict.fromkeys(summary["family"]), sns.color_palette("deep"), strict=False))
+    rng = np.random.default_rng(0)  # jitter only
+    for i, (_, r) in enumerate(summary.iterrows()):
+        e = 100 * points.loc[points["arm"] == r["arm"], "rel"].dropna().to_numpy()
+        color = colors.get(r["family"], "k")
+        ax.scatter(e, i + rng.uniform(-0.18, 0.18, len(e)), s=9, color=color, alpha=0.45, lw=0)
+        if "median" in r and np.isfinite(r["median"]):
+            ax.plot([100 * r["p5"], 100 * r["p95"]], [i, i], color="k", lw=2.2, solid_capstyle="butt")
+            ax.plot(100 * r["median"], i, "D", color="k", ms=6)
+    ax.axvline(0, color="#444444", lw=1)
+    ax.set_yticks(
+        range(len(arms)), [f"{a}  ({s:.0%} same sign)" for a, s in zip(arms, summary["share_sign"], strict=True)]
+    )
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{metric}: change vs no intervention at each parameter set (%)")
+    ax.set_title("dots: parameter sets; diamond: median; bar: 5th-95th percentile", loc="left", fontsize=10)
+    return fig
+
+
+def effect_vs_params_figure(points: pd.DataFrame, params: list[str], metric: str, max_arms: int = 6) -> plt.Figure:
+    """Each arm's relative effect at each parameter set against each swept parameter, with the
+    median in quintile bins: which unmeasured parameter an effect turns on."""
+    arms = list(dict.fromkeys(points["arm"]))[:max_arms]
+    fig, axes = plt.subplots(
+        len(arms),
+        len(params),
+        figsize=(2.3 * len(params) + 0.8, 2.0 * len(arms) + 1.4),
+        squeeze=False,
+        sharey="row",
+        layout="constrained",
+    )
+    for i, arm in enumerate(arms):
+        g = points[points["arm"] == arm]
+        y = 100 * g["rel"].to_numpy(float)
+        half = 100 * 1.96 * g["rel_se"].to_numpy(float)
+        for j, param in enumerate(params):
+            ax = axes[i][j]
+            x = g[param].to_numpy(float)
+            ax.errorbar(x, y, yerr=half, fmt="o", ms=2.5, alpha=0.4, lw=0.6, color="#4C72B0")
+            ok = np.isfinite(x) & np.isfinite(y)
+            if ok.sum() >= 10 and np.ptp(x[ok]) > 0:
+                edges = np.quantile(x[ok], np.linspace(0, 1, 6))
+                which = np.clip(np.searchsorted(edges, x[ok], side="right") - 1, 0, 4)
+                mids = [x[ok][which == k].mean() for k in range(5) if (which == k).any()]
+                meds = [np.median(y[ok][which == k]) for k in range(5) if (which == k).any()]
+                ax.plot(mids, meds, "-o", color="#C44E52", ms=3, lw=1.5)
+            ax.axhline(0, color="#444444", lw=0.8)
+            if i == len(arms) - 1:
+                ax.set_xlabel(param, fontsize=8)
+            if j == 0:
+                ax.set_ylabel(f"{arm}\n(%)", fontsize=8)
+            ax.tick_params(labelsize=7)
+    fig.suptitle(
+        f"{metric}: change vs no intervention at each parameter set, with its 95% interval\n"
+        "(red: median by quintile of the parameter)",
+        x=0.01,
+        ha="left",
+        fontsize=10,
+    )
+    return fig
+
+
+def effect_sobol_figure(indices: pd.DataFrame, measure: str = "diff") -> plt.Figure:
+    """Total Sobol indices of each arm's effect (rows) for each swept parameter (columns)."""
+    table = indices[indices["measure"] == measure].pivot_table(
+        index="arm", columns="parameter", values="ST", sort=False
+    )
+    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * table.shape[1], 1.4 + 0.45 * table.shape[0]), layout="constrained")
+    sns.heatmap(table.clip(lower=0), ax=ax, cmap="mako_r", vmin=0, vmax=1, annot=True, fmt=".2f", cbar=True)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    what = "mean paired difference" if measure == "diff" else "relative change"
+    ax.set_title(f"total Sobol index of each arm's effect ({what} per parameter set)", loc="left", fontsize=10)
+    return fig

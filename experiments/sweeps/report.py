@@ -13,6 +13,15 @@
 * ``heatmap.png``: the main metric over the first two swept model parameters, by arm;
 * ``sobol.csv`` and ``sobol.png``: first-order and total Sobol indices (SALib) of the main metric
   when the experiment's design is ``sobol``;
+* ``points.csv`` and ``robustness.csv``: each arm's effect at each parameter set (from its paired
+  replicates), and over the parameter sets: median, 5th-95th percentile, min-max, the share of
+  sets in which the sign holds, the random-effects split of that spread into noise and parameter
+  dependence, the half-width of a set's interval and the replicates that reach ``precision``
+  (:mod:`.uncertainty`);
+* ``robustness.png`` and ``effect_vs_params.png`` (when parameters vary): the effect at every
+  parameter set, per arm, and against each swept parameter;
+* ``sobol_effects.csv`` and ``sobol_effects.png``: Sobol indices of each arm's effect itself, for
+  ``sobol`` designs;
 * ``report.md``: the tables above in words, with the figures linked.
 
 Figures read the store only, never a model.
@@ -30,14 +39,15 @@ import seaborn as sns
 from scipy import stats
 
 from pileon.model import Params
+from pileon.model.results import COSTS
 
 from ..plots import save
-from . import figures
+from . import figures, uncertainty
 from .design import BASELINE
 from .store import Store
 
 HARM = ("attacks_received", "unique_attackers", "peak_attacks_per_hour", "hostile_exposures", "engagement")
-COST = ("benign_suppressed", "wrongly_suspended", "posts_cancelled")
+COST = (*COSTS, "posts_cancelled")
 MAX_TIMELINE_ARMS = 8
 
 
@@ -157,9 +167,17 @@ def sobol_indices(
 
 
 def write_report(
-    store_path: str | Path, out: str | Path, metric: str = "attacks_received", n_boot: int = 2000
+    store_path: str | Path,
+    out: str | Path,
+    metric: str = "attacks_received",
+    n_boot: int = 2000,
+    precision: float = 0.05,
 ) -> dict[str, Path]:
     """Write the tables and figures of the module docstring for the store at ``store_path``.
+
+    Args:
+        precision: target half-width of an arm's relative effect at a parameter set (0.05: +-5
+            percentage points), for the replicates the report says it needs.
 
     Returns:
         The paths written, by name.
@@ -201,8 +219,31 @@ def write_report(
         paths["sobol"] = out / "sobol.csv"
         sobol.to_csv(paths["sobol"], index=False)
         paths["sobol_figure"] = save(figures.sobol_figure(sobol, metric), out / "sobol.png")
+    robust, effect_si = None, None
+    if not effects.empty:
+        points = uncertainty.point_effects(runs, metric, varied)
+        robust = uncertainty.robustness(points, "rel", precision)
+        paths["points"] = out / "points.csv"
+        points.to_csv(paths["points"], index=False)
+        paths["robustness"] = out / "robustness.csv"
+        robust.to_csv(paths["robustness"], index=False)
+        if points["point"].nunique() > 1:
+            paths["robustness_figure"] = save(figures.robustness_figure(points, robust, metric), out / "robustness.png")
+            if varied:
+                paths["effect_vs_params"] = save(
+                    figures.effect_vs_params_figure(points, varied, metric), out / "effect_vs_params.png"
+                )
+        if meta.get("method") == "sobol":
+            effect_si = uncertainty.effect_sobol(points, json.loads(meta["problem"]), int(meta["points"]))
+            if not effect_si.empty:
+                paths["sobol_effects"] = out / "sobol_effects.csv"
+                effect_si.to_csv(paths["sobol_effects"], index=False)
+                paths["sobol_effects_figure"] = save(figures.effect_sobol_figure(effect_si), out / "sobol_effects.png")
     paths["report"] = out / "report.md"
-    paths["report"].write_text(_markdown(meta, runs, effects, sobol, metric, paths), encoding="utf-8")
+    text = _markdown(meta, runs, effects, sobol, metric, paths)
+    if robust is not None:
+        text += _uncertainty_markdown(robust, effect_si, metric, precision)
+    paths["report"].write_text(text, encoding="utf-8")
     return paths
 
 
@@ -269,4 +310,66 @@ def _markdown(
                 f"| {r['parameter']} | {r['S1']:.3f} ± {r['S1_conf']:.3f} | {r['ST']:.3f} ± {r['ST_conf']:.3f} |"
             )
     lines += ["", "## Files", ""] + [f"- {name}: `{p.name}`" for name, p in paths.items() if name != "report"]
+    return "\n".join(lines) + "\n"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:+.1f}%" if np.isfinite(x) else "-"
+
+
+def _uncertainty_markdown(robust: pd.DataFrame, effect_si: pd.DataFrame | None, metric: str, precision: float) -> str:
+    """The precision of each arm's effect, and (when parameters vary) its spread over them."""
+    lines = [
+        "",
+        f"## Precision: {metric}, relative change at one parameter set",
+        "",
+        "Half-width of the 95% interval of an arm's effect at one parameter set (the median over sets), from "
+        f"its paired replicates; the replicates per set that would bring it to +-{100 * precision:g} points "
+        "(the variance of a mean falls as 1/n; pile-on sizes are heavy-tailed, so measure again after adding "
+        "them: `pileon sweep FILE --precision`).",
+        "",
+        "| arm | replicates | effect | half-width | replicates needed |",
+        "|---|---|---|---|---|",
+    ]
+    for _, r in robust.iterrows():
+        need = r.get("replicates_needed", np.nan)
+        lines.append(
+            f"| {r['arm']} | {r['replicates']} | {_pct(r.get('median', np.nan))} | "
+            f"{100 * r.get('half_width', np.nan):.1f} points | {'-' if not np.isfinite(need) else int(need)} |"
+        )
+    if robust["points"].max() > 1:
+        lines += [
+            "",
+            f"## Effects over the parameter sets: {metric}, relative change",
+            "",
+            "Each set's effect is estimated from its own paired replicates. Sign held: share of sets whose "
+            "effect has the sign of the median; significant: share whose own 95% interval excludes 0 with that "
+            "sign, flips: with the opposite sign. tau: spread between sets beyond noise (random effects, "
+            "DerSimonian-Laird); se: typical noise of one set's estimate; I2: share of the spread due to the "
+            "parameters.",
+            "",
+            "| arm | sets | median | 5th-95th pct | min - max | sign held | significant | flips | tau | se | I2 |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for _, r in robust.iterrows():
+            if not np.isfinite(r.get("median", np.nan)):
+                continue
+            lines.append(
+                f"| {r['arm']} | {r['points']} | {_pct(r['median'])} | [{_pct(r['p5'])}, {_pct(r['p95'])}] | "
+                f"{_pct(r['min'])} .. {_pct(r['max'])} | {r['share_sign']:.0%} | {r['share_same']:.0%} | "
+                f"{r['share_opposite']:.0%} | {100 * r['tau']:.1f} | {100 * r['typical_se']:.1f} | {r['I2']:.2f} |"
+            )
+    if effect_si is not None and not effect_si.empty:
+        lines += [
+            "",
+            "## Sobol indices of each arm's effect (mean paired difference per parameter set)",
+            "",
+            "| arm | parameter | S1 | ST |",
+            "|---|---|---|---|",
+        ]
+        for _, r in effect_si[effect_si["measure"] == "diff"].iterrows():
+            lines.append(
+                f"| {r['arm']} | {r['parameter']} | {r['S1']:.2f} ± {r['S1_conf']:.2f} | "
+                f"{r['ST']:.2f} ± {r['ST_conf']:.2f} |"
+            )
     return "\n".join(lines) + "\n"

@@ -33,7 +33,7 @@ from ..parallel import TaskError, collect_garbage, parallel_map, windowed
 from . import networks as saved_networks
 from .design import Experiment, RunSpec
 from .networks import cached_network, network_key
-from .store import Store, now
+from .store import Store, StoreError, now
 
 # Summary entries that are not numbers or are better read from the timeline.
 _SKIP_METRICS = {"peak_attacks_clock", "trend_clock", "clock_at_1000_posts", "clock_at_5000_posts"}
@@ -60,6 +60,8 @@ class SweepReport:
     skipped: int  # already in the store
     ran: int  # run now
     seconds: float
+    replicates: int = 0  # runs per point and arm in the store now
+    precision: Any = None  # per arm, the half-width reached and the replicates it needs (a DataFrame)
 
 
 def run_spec(spec: RunSpec) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -120,6 +122,7 @@ def sweep(
     progress: bool = True,
     on_saved: Callable[[int], None] | None = None,
     networks: str | Path | None = None,
+    replicates: int | None = None,
 ) -> SweepReport:
     """Run every run of ``experiment`` not yet in the store at ``store_path``.
 
@@ -134,6 +137,8 @@ def sweep(
             replicate) are saved once and memory-mapped by each run; give a folder every worker
             sees when running on Dask. Default: ``STORE.networks`` beside the store, removed once
             the sweep is complete (a folder given here is kept).
+        replicates: runs per point and arm (default: the experiment's); more than the store
+            holds extends it.
 
     Returns:
         A :class:`SweepReport`.
@@ -142,6 +147,14 @@ def sweep(
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(str(store_path) + suffix).unlink(missing_ok=True)
+    n_reps = experiment.replicates if replicates is None else replicates
+    held = 0  # replicates a store extended earlier holds (the meta keeps the most)
+    if store_path.is_file():
+        try:
+            with Store(store_path) as old:
+                held = int(old.meta().get("replicates") or 0)
+        except (StoreError, ValueError):
+            held = 0
     meta = {
         "fingerprint": experiment.fingerprint,
         "name": experiment.name,
@@ -149,11 +162,11 @@ def sweep(
         "method": experiment.method or "",
         "problem": json.dumps(experiment.problem()) if experiment.method == "sobol" else "",
         "points": str(len(experiment.points)),
-        "replicates": str(experiment.replicates),
+        "replicates": str(max(n_reps, held)),
     }
     default_folder = networks is None
     folder = Path(networks) if networks is not None else store_path.with_suffix(".networks")
-    specs = _share_networks(experiment.specs(), folder)
+    specs = _share_networks(experiment.specs(n_reps), folder)
     t0 = time.perf_counter()
     with Store(store_path, meta) as store:
         done = store.done()
@@ -176,7 +189,63 @@ def sweep(
         complete = len(store.done()) == len(specs)
     if complete and default_folder:
         saved_networks.remove(folder)
-    return SweepReport(store_path, len(specs), len(specs) - len(todo), len(todo), time.perf_counter() - t0)
+    return SweepReport(store_path, len(specs), len(specs) - len(todo), len(todo), time.perf_counter() - t0, n_reps)
+
+
+def sweep_to_precision(
+    experiment: Experiment,
+    store_path: str | Path,
+    precision: float,
+    *,
+    max_replicates: int | None = None,
+    metric: str = "attacks_received",
+    say: Callable[[str], None] = print,
+    **options: Any,
+) -> SweepReport:
+    """Sweep with the experiment's replicates as a pilot, then add replicates until every arm's
+    effect at a point is known to ``precision``.
+
+    After each round the variance of each arm's relative change in ``metric`` is measured at
+    every point (:func:`pileon.experiments.sweeps.uncertainty.replicates_for_precision`); the
+    replicates the least precise arm needs (its median point) are run next, at most three times
+    as many as before per round (heavy tails: a small pilot understates the variance, so it is
+    measured again) and at most ``max_replicates`` (default: the experiment's). Runs already in
+    the store are kept: runs are numbered replicate by replicate.
+
+    Args:
+        options: passed to :func:`sweep` (workers, scheduler, fresh, progress, on_saved).
+
+    Returns:
+        The last round's :class:`SweepReport`, with ``precision`` the last measurement.
+    """
+    from .uncertainty import replicates_for_precision
+
+    cap = max_replicates or experiment.max_replicates
+    n = experiment.replicates
+    seconds, ran, skipped = 0.0, 0, None
+    while True:
+        report = sweep(experiment, store_path, replicates=n, **options)
+        options.pop("fresh", None)  # only the first round starts afresh
+        seconds, ran = seconds + report.seconds, ran + report.ran
+        skipped = report.skipped if skipped is None else skipped
+        with Store(store_path) as store:
+            runs = store.runs()
+        runs = runs[runs["replicate"] < n]
+        table = replicates_for_precision(runs, metric, precision)
+        needed = table["replicates_needed"].to_numpy(float)
+        want = int(np.nanmax(needed)) if np.isfinite(needed).any() else n
+        worst = table.loc[table["replicates_needed"].idxmax()] if np.isfinite(needed).any() else None
+        if worst is not None:
+            say(
+                f"  {n} replicates: least precise arm {worst['arm']!r} +-{100 * worst['half_width']:.1f} points "
+                f"(target +-{100 * precision:g}); it needs {want}"
+            )
+        if want <= n or n >= cap:
+            if want > n:
+                say(f"  stopped at max_replicates = {cap}: the target is not reached")
+            report.seconds, report.ran, report.skipped, report.precision = seconds, ran, skipped, table
+            return report
+        n = min(want, 3 * n, cap)
 
 
 def _share_networks(specs: list[RunSpec], folder: Path) -> list[RunSpec]:
