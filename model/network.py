@@ -28,6 +28,14 @@ NETWORK_STREAM = 0x6E6574
 FOLLOWING_SD = 1.0
 
 
+# Peak memory of building a generated graph and running the model on it, per edge and per user
+# (peak RSS of `pileon run` at 2*10^5-8*10^5 users and 20-80 followers, minus the interpreter's:
+# 62.8 bytes per edge and about 65 per user, rounded up); what `pileon run` and sweeps check
+# against the machine's memory before they start.
+BYTES_PER_EDGE = 64
+BYTES_PER_USER = 100
+
+
 class Csr(NamedTuple):
     """The graph as the compiled loops read it: the followers of ``u`` are ``indices[indptr[u]:indptr[u + 1]]``."""
 
@@ -95,6 +103,11 @@ class Network:
         fwd = followee * n + self.indices
         rev = self.indices.astype(np.int64) * n + followee
         return float(np.isin(rev, fwd, assume_unique=True).mean()) if len(fwd) else 0.0
+
+    @staticmethod
+    def estimated_bytes(n_users: int, mean_followers: float) -> float:
+        """Memory a run on a generated graph of this size needs at its peak (see ``BYTES_PER_EDGE``)."""
+        return n_users * (BYTES_PER_USER + BYTES_PER_EDGE * mean_followers)
 
     # -- construction ---------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ output folder, the report skips the cascades already there.
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..output import safe_name
 from ..parallel import parallel_map
 from .calibrate import ReferenceTable, Simulator, calibrate
 from .curves import BIN, WINDOW
@@ -68,6 +71,9 @@ def run_validation(
     from ``cascades`` themselves, each forecast leaving its own cascade out."""
     out.mkdir(parents=True, exist_ok=True)
     table_csv = out / "validation.csv"
+    learned_from = "the other cascades" if training is None else sorted(c.name for c in training)
+    settings = {"points": points, "replicates": replicates, "refine": refine, "learned_from": learned_from}
+    check_settings(out, settings)
     done = set(pd.read_csv(table_csv, dtype={"cascade": str})["cascade"]) if table_csv.is_file() else set()
     todo = [c for c in cascades if c.name not in done]
     simulator = Simulator()
@@ -78,7 +84,8 @@ def run_validation(
         )
         prior = PopulationPrior.learn(table, training or cascades)  # all of them: a resumed report agrees
         (out / "cascades").mkdir(exist_ok=True)
-        args = [(c, refine, figures, str(out / "cascades")) for c in todo]
+        taken: set[str] = set()  # a cascade's name comes from the data: a safe file name in cascades/
+        args = [(c, refine, figures, str(out / "cascades" / f"{safe_name(c.name, taken)}.png")) for c in todo]
         with closing(parallel_map(_one, args, (simulator, table, prior), workers=workers, ordered=False)) as rows:
             _consume(rows, table_csv, len(todo), progress)
     result = pd.read_csv(table_csv, dtype={"cascade": str})
@@ -95,6 +102,44 @@ def run_validation(
         save(validation_forecast_figure(result), out / "forecast.png")
     return result
 
+
+def check_settings(out: Path, settings: dict[str, Any]) -> None:
+    """Record the settings of a validation in ``out/validation_settings.json``; a rerun resumes the
+    folder only with the same settings, so that ``validation.csv`` never mixes rows made two ways.
+
+    Raises:
+        ValueError: ``out`` holds rows made with other settings; names them.
+    """
+    record = out / SETTINGS
+    table_csv = out / "validation.csv"
+    if table_csv.is_file() and record.is_file():
+        try:
+            before = json.loads(record.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as e:
+            raise ValueError(f"{record}: cannot read the settings of the rows in {table_csv.name} ({e})") from None
+        changed = [
+            f"{k}={_short(before.get(k))} there, {_short(v)} now" for k, v in settings.items() if before.get(k) != v
+        ]
+        if changed:
+            raise ValueError(
+                f"{out}: its {table_csv.name} was made with other settings ({'; '.join(changed)}); resuming would "
+                f"mix rows made two ways: give another --out, or delete {table_csv} to start afresh"
+            )
+        return
+    if table_csv.is_file():
+        print(
+            f"note: {table_csv} has no record of its settings (an older pileon): resumed as if made with these",
+            file=sys.stderr,
+        )
+    record.write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+SETTINGS = "validation_settings.json"
 
 FORECASTS = (
     *("forecast_error", "forecast_error_hawkes", "forecast_error_unpooled", "forecast_error_naive"),
@@ -139,13 +184,13 @@ def naive_forecast_errors(result: pd.DataFrame) -> np.ndarray:
 
 
 def _one(state: tuple[Simulator, ReferenceTable, PopulationPrior], arg: tuple[Cascade, int, bool, str]) -> dict:
-    c, refine, figure, folder = arg
+    c, refine, figure, figure_path = arg
     row, comparison = validate_one(c, *state, refine=refine)
     if figure:
         from ..plots import save
         from .figures import comparison_figure
 
-        save(comparison_figure(comparison), Path(folder) / f"{c.name}.png")
+        save(comparison_figure(comparison), Path(figure_path))
     return row
 
 
