@@ -18,6 +18,7 @@ gone, even killed with SIGKILL).
 from __future__ import annotations
 
 import collections
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -131,11 +132,31 @@ def _wait_first(futures: set[Future]) -> tuple[set[Future], set[Future]]:
 
 def _here[T, R](fn: Callable[[Any, T], R], items: Iterable[T], shared: Any) -> Iterator[R]:
     for item in items:
-        try:
-            result = fn(shared, item)
-        except Exception as e:
-            raise TaskError(item, e) from e
+        with _interrupt_between_items():
+            try:
+                result = fn(shared, item)
+            except Exception as e:
+                raise TaskError(item, e) from e
         yield result
+
+
+@contextlib.contextmanager
+def _interrupt_between_items() -> Iterator[None]:
+    """Take a Ctrl-C that comes during an item when the item ends. A KeyboardInterrupt raised
+    inside numba's compiled loops (the model's) surfaces as a SystemError ("returned a result with
+    an exception set") or crashes the process; between items it stops the work cleanly, with
+    every finished item kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _counted[R](results: Iterator[R], progress: Callable[[int], None] | None) -> Iterator[R]:

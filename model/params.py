@@ -14,6 +14,7 @@ written, and :func:`read_toml`/:func:`flatten` the one way a parameter file is r
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import difflib
 import functools
 import math
@@ -42,7 +43,7 @@ def choice(default: str, choices: tuple[str, ...], doc: str) -> Any:
 def number_text(x: float) -> str:
     """A bound or value as a person writes it: ``0``, ``0.05``, ``50000000``, ``inf``."""
     if isinstance(x, int) and not isinstance(x, bool):
-        return str(x) if abs(x) < 10**16 else f"{'-' if x < 0 else ''}1e{int(math.log10(abs(x)))}"
+        return str(x) if abs(x) < 10**16 else f"{decimal.Decimal(x):.3g}"  # no float: 10**400 would overflow
     if isinstance(x, float) and not math.isfinite(x):
         return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"

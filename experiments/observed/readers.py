@@ -122,7 +122,7 @@ class Cascade:
             )
         bad = np.flatnonzero(~np.isfinite(minutes))
         if len(bad):
-            raise ValueError(f"{where.at(bad[0])}: time {minutes[bad[0]]!r} is not a finite number")
+            raise ValueError(f"{where.at(bad[0])}: time {float(minutes[bad[0]])!r} is not a finite number")
         after = minutes - minutes[root[0]]
         early = np.flatnonzero(after < 0)
         if len(early):

@@ -169,11 +169,13 @@ def load(path: str | Path) -> Experiment:
         ExperimentError: invalid TOML, an unknown section or key, or a bad value.
     """
     path = Path(path)
-    text = read_text(path, "experiment file")
     try:
+        text = read_text(path, "experiment file")
         data = tomllib.loads(text)
-    except ValueError as e:  # TOMLDecodeError, or an integer of more digits than Python converts
+    except tomllib.TOMLDecodeError as e:
         raise ExperimentError(f"{path}: not valid TOML: {e}") from None
+    except ValueError as e:  # not UTF-8 text (named by read_text), or an integer of more digits than Python reads
+        raise ExperimentError(str(e) if str(path) in str(e) else f"{path}: not valid TOML: {e}") from None
     except RecursionError:
         raise ExperimentError(f"{path}: not valid TOML: nested too deeply") from None
     return parse(data, where=str(path), source=text)
@@ -246,9 +248,26 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
         source=source,
     )
     exp.points = _points(exp)
-    for i, point in enumerate(exp.points):
-        _check_params(base.replace(**fixed), point, f"[vary] (point {i}: {point})", fail)
+    _check_points(exp, base.replace(**fixed), fail)
     return exp
+
+
+def _check_points(exp: Experiment, base: Params, fail: Any) -> None:
+    """Every point's values, as the model checks them. A value's range and a rule between the
+    parameters of one concern (hostile + supportive fractions) depend only on the values of that
+    concern, so each distinct combination of them is checked once: for a grid, the product of its
+    own lists (a 10^6-point grid of six parameters over two concerns is 2 x 1,000 checks)."""
+    by_concern: dict[str, list[str]] = {}
+    for name in exp.vary:
+        by_concern.setdefault(Params.owner(name), []).append(name)
+    for names in by_concern.values():
+        if exp.method == "grid":
+            combos: Any = itertools.product(*[exp.vary[n] for n in names])
+        else:
+            combos = dict.fromkeys(tuple(point[n] for n in names) for point in exp.points)
+        for combo in combos:
+            values = dict(zip(names, combo, strict=True))
+            _check_params(base, values, f"[vary] (a point with {values})", fail)
 
 
 def _arms(table: dict[str, Any], fail: Any) -> dict[str, list[tuple[str, tuple[dict[str, Any], ...]]]]:

@@ -244,28 +244,31 @@ def _check_is_store(path: Path) -> None:
 
 
 def _open_for_reading(path: Path) -> sqlite3.Connection:
-    """A read-only connection to the pileon store at ``path``, after checking that it is one (a
-    look that leaves any other file as it was) and that it is whole (``PRAGMA quick_check``: a
-    store cut short reads back zeros without any error)."""
+    """A connection for reading the pileon store at ``path``, after checking that it is one (a look
+    that leaves any other file as it was) and that it is whole (``PRAGMA quick_check``: a store cut
+    short reads back zeros without any error)."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such result store")
     quiet = not Path(f"{path}-wal").exists()  # no writer: read the file as it is, creating nothing beside it
-    with contextlib.closing(_connect(path, immutable=quiet)) as probe, _named(path):
+    with contextlib.closing(_connect(path, "immutable" if quiet else "ro")) as probe, _named(path):
         tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not {"meta", "runs", "timelines"} <= tables:
             raise StoreError(f"{path}: not a pileon result store (no runs/timelines/meta tables); left untouched")
         meta = dict(probe.execute("SELECT key, value FROM meta WHERE key IN ('format', 'fingerprint')"))
         if meta.get("format", FORMAT) != FORMAT or not ({"format", "fingerprint"} & set(meta)):
             raise StoreError(f"{path}: not a pileon result store (its meta table is not pileon's); left untouched")
+    # Read through a read-write connection where the file and its folder allow (it only reads, and
+    # the last connection to close tidies the -wal and -shm files away), else a read-only one.
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
     try:
-        db = _connect(path, immutable=False)
+        db = _connect(path, "rw" if writable else "ro")
         db.execute("SELECT count(*) FROM meta").fetchone()
-    except sqlite3.OperationalError:  # a read-only folder: SQLite cannot make the -shm file readers share
+    except (sqlite3.OperationalError, StoreError):  # a read-only folder: SQLite cannot make the -shm file
         if not quiet:
             raise StoreError(
                 f"{path}: cannot read it: its folder is read-only and a sweep left {path.name}-wal"
             ) from None
-        db = _connect(path, immutable=True)
+        db = _connect(path, "immutable")
     try:
         with _named(path):
             problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
@@ -277,10 +280,12 @@ def _open_for_reading(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _connect(path: Path, immutable: bool) -> sqlite3.Connection:
-    mode = "immutable=1" if immutable else "mode=ro"
+def _connect(path: Path, mode: str) -> sqlite3.Connection:
+    """A connection to an existing file: ``rw`` (never creates one), ``ro``, or ``immutable`` (the
+    file read as it is: no lock, nothing created beside it)."""
+    query = "immutable=1" if mode == "immutable" else f"mode={mode}"
     try:
-        return sqlite3.connect(f"file:{quote(str(path.resolve()))}?{mode}", uri=True, timeout=60)
+        return sqlite3.connect(f"file:{quote(str(path.resolve()))}?{query}", uri=True, timeout=60)
     except sqlite3.Error as e:
         raise StoreError(f"{path}: cannot open it ({e})") from None
 
@@ -323,7 +328,7 @@ def _lock(path: Path) -> int:
 
 def _meta_value(path: Path, key: str) -> str | None:
     try:
-        with contextlib.closing(_connect(path, immutable=False)) as db:
+        with contextlib.closing(_connect(path, "ro")) as db:
             row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     except (sqlite3.Error, StoreError):
         return None
