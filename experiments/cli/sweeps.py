@@ -10,7 +10,7 @@ from typing import Any
 from pileon.model.scenarios import get as get_scenario
 from pileon.model.scenarios import size_note
 
-from .common import UsageError, whole
+from .common import whole
 
 
 def add_commands(sub: Any) -> None:

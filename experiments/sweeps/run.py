@@ -31,8 +31,8 @@ from pileon.model.scenarios import get as get_scenario
 
 from .. import output
 from ..parallel import TaskError, collect_garbage, parallel_map, windowed
-from . import networks as saved_networks
 from ..resources import check_fits
+from . import networks as saved_networks
 from .design import Experiment, RunSpec
 from .networks import cached_network, network_key
 from .store import Store, now
