@@ -7,6 +7,8 @@ and an error that names the file and the line when the bytes are not UTF-8 text,
 
 from __future__ import annotations
 
+import codecs
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -40,3 +42,18 @@ def decode(data: bytes, path: str | Path) -> str:
     if nul >= 0:
         raise ValueError(f"{path}, line {text.count(chr(10), 0, nul) + 1}: a NUL byte; expected a text file")
     return text
+
+
+def lines(path: str | Path) -> Iterator[str]:
+    """The lines of a text file one at a time, as :func:`read_text` decodes it (for files too large
+    to hold whole); a line that is not UTF-8 is an error naming the file and the line."""
+    with Path(path).open("rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError(
+                    f"{path}, line {number}: not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8"
+                ) from None
