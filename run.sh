@@ -44,7 +44,7 @@ setup() {  # $1: extras, e.g. "test" or "test,bench"
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
-  buffy)  setup test; exec .venv/bin/pileon run --scenario buffy --out runs/buffy "$@" ;;
+  buffy)  setup test; exec .venv/bin/pileon run --scenario buffy --out runs/buffy --overwrite "$@" ;;
   test)   setup test
           .venv/bin/ruff check . || { echo "run.sh: ruff check failed (ruff check --fix . fixes some)" >&2; exit 1; }
           .venv/bin/ruff format --check . || { echo "run.sh: not formatted (run: .venv/bin/ruff format .)" >&2; exit 1; }

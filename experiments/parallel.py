@@ -11,16 +11,20 @@ that may stop early closes the iterator, ``with contextlib.closing(parallel_map(
 this happens at once rather than when the iterator is collected.)
 
 What a worker does when it starts is one function, :func:`_start_worker`: the place to add
-anything every worker must do (ignore Ctrl-C, which its parent handles; notice that its parent is
-gone).
+anything every worker must do (ignore Ctrl-C, which its parent handles; exit when its parent is
+gone, even killed with SIGKILL).
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import gc
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -65,7 +69,8 @@ def parallel_map[T, R](
         yield from _counted(_here(fn, items, shared), progress)
         return
     ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker, initargs=(fn, shared))
+    start = (fn, shared, os.getpid())
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker, initargs=start)
     try:
         results = windowed(pool.submit, _call, items, window or 4 * workers, ordered)
         yield from _counted(results, progress)
@@ -127,11 +132,31 @@ def _wait_first(futures: set[Future]) -> tuple[set[Future], set[Future]]:
 
 def _here[T, R](fn: Callable[[Any, T], R], items: Iterable[T], shared: Any) -> Iterator[R]:
     for item in items:
-        try:
-            result = fn(shared, item)
-        except Exception as e:
-            raise TaskError(item, e) from e
+        with _interrupt_between_items():
+            try:
+                result = fn(shared, item)
+            except Exception as e:
+                raise TaskError(item, e) from e
         yield result
+
+
+@contextlib.contextmanager
+def _interrupt_between_items() -> Iterator[None]:
+    """Take a Ctrl-C that comes during an item when the item ends. A KeyboardInterrupt raised
+    inside numba's compiled loops (the model's) surfaces as a SystemError ("returned a result with
+    an exception set") or crashes the process; between items it stops the work cleanly, with
+    every finished item kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _counted[R](results: Iterator[R], progress: Callable[[int], None] | None) -> Iterator[R]:
@@ -158,12 +183,25 @@ _job: dict[str, Any] = {}
 _frozen: list[bool] = []  # non-empty once this process has frozen its long-lived objects
 
 
-def _start_worker(fn: Callable[[Any, Any], Any], shared: Any) -> None:
-    """Run once in each worker when it starts: keep the function and the shared state, and leave
+PARENT_POLL_SECONDS = 0.5  # how often a worker checks that its parent is alive
+
+
+def _start_worker(fn: Callable[[Any, Any], Any], shared: Any, parent: int) -> None:
+    """Run once in each worker when it starts: keep the function and the shared state, leave
     Ctrl-C to the parent (which stops the pool; a worker's own KeyboardInterrupt would only add
-    tracebacks)."""
+    tracebacks), and end this worker when its parent is gone: a parent killed with SIGKILL cannot
+    stop its workers, which would otherwise go on computing for nobody, holding their memory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _job.update(fn=fn, shared=shared)
+    threading.Thread(target=_watch_parent, args=(parent,), name="pileon-watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this process as soon as ``parent`` is no longer its parent (it died: the worker was
+    handed to init or a subreaper)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def _call(item: Any) -> Any:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from .files import lines
 from .graphgen import chung_lu, csr_from_edges, first_appearance
-from .params import NetworkParams
+from .params import NetworkParams, specs
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -27,6 +28,14 @@ NETWORK_STREAM = 0x6E6574
 # follower counts (Kwak et al. 2010, Fig. 1, as a secondary source reports it); a lognormal with
 # sigma 1 gives that shape (assumed).
 FOLLOWING_SD = 1.0
+
+
+# Peak memory of building a generated graph and running the model on it, per edge and per user
+# (peak RSS of `pileon run` at 2*10^5-8*10^5 users and 20-80 followers, minus the interpreter's:
+# 62.8 bytes per edge and about 65 per user, rounded up); what `pileon run` and sweeps check
+# against the machine's memory before they start.
+BYTES_PER_EDGE = 64
+BYTES_PER_USER = 100
 
 
 class Csr(NamedTuple):
@@ -97,6 +106,11 @@ class Network:
         rev = self.indices.astype(np.int64) * n + followee
         return float(np.isin(rev, fwd, assume_unique=True).mean()) if len(fwd) else 0.0
 
+    @staticmethod
+    def estimated_bytes(n_users: int, mean_followers: float) -> float:
+        """Memory a run on a generated graph of this size needs at its peak (see ``BYTES_PER_EDGE``)."""
+        return n_users * (BYTES_PER_USER + BYTES_PER_EDGE * mean_followers)
+
     # -- construction ---------------------------------------------------------------------------
 
     @classmethod
@@ -140,20 +154,24 @@ class Network:
         Ids may be any strings (surrounding spaces are dropped); users are numbered in order of
         first appearance, and ``ids`` holds the original id of each. The file is parsed by
         pyarrow's multi-threaded CSV reader (about 100 million edges in under a minute); a file it
-        cannot take as is is read again line by line, to name the line that is wrong.
+        cannot take as is is read again line by line, to name the line that is wrong. UTF-8, with
+        or without a byte-order mark.
 
         Raises:
             FileNotFoundError: the file does not exist.
-            ValueError: a line is malformed; the message names the file and the line.
+            ValueError: a line is malformed or not UTF-8, or the graph has fewer users than a model
+                needs (3) or more than it takes; the message names the file (and the line).
         """
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such edge-list file")
-        with path.open(newline="", encoding="utf-8") as fh:
-            header = [h.strip() for h in next(csv.reader(fh), [])]
+        first = next(lines(path), "")
+        raw = next(csv.reader([first]), []) if first.strip() else []
+        header = [h.strip() for h in raw]
         if header[:2] != ["follower", "followee"] or len(header) != 2:
             raise ValueError(f"{path}, line 1: expected the header 'follower,followee', found {','.join(header)!r}")
-        columns = _read_edge_columns(path)
+        # pyarrow names the columns as written (it skips a byte-order mark): spaces go the slow way
+        columns = _read_edge_columns(path) if raw == header else None
         if columns is None:  # something pyarrow would not take: find the line, or read it the slow way
             return cls._read_csv_by_line(path)
         follower, followee = columns
@@ -163,7 +181,7 @@ class Network:
         if numbered is None:  # an empty field: the line-by-line reader names its line
             return cls._read_csv_by_line(path)
         ids, codes = numbered
-        return cls.from_edges(codes[0], codes[1], len(ids), ids=ids)
+        return cls._from_file(path, codes[0], codes[1], ids)
 
     @classmethod
     def _read_csv_by_line(cls, path: Path) -> Network:
@@ -171,8 +189,8 @@ class Network:
         index: dict[str, int] = {}
         src: list[int] = []
         dst: list[int] = []
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.reader(fh)
+        reader = csv.reader(lines(path))
+        try:
             next(reader, [])
             for row in reader:
                 if not row:
@@ -180,15 +198,31 @@ class Network:
                 if len(row) != 2 or not row[0].strip() or not row[1].strip():
                     raise ValueError(
                         f"{path}, line {reader.line_num}: expected two non-empty fields "
-                        f"'follower,followee', found {','.join(row)!r}"
+                        f"'follower,followee', found {','.join(row)[:200]!r}"
                     )
                 a, b = row[0].strip(), row[1].strip()
                 src.append(index.setdefault(a, len(index)))
                 dst.append(index.setdefault(b, len(index)))
+        except csv.Error as e:
+            raise ValueError(f"{path}, line {reader.line_num}: not a CSV row ({e})") from None
         if not index:
             raise ValueError(f"{path}: no edges after the header")
         ids = np.array(list(index), dtype=object)
-        return cls.from_edges(np.array(src), np.array(dst), len(index), ids=ids)
+        return cls._from_file(path, np.array(src), np.array(dst), ids)
+
+    @classmethod
+    def _from_file(cls, path: Path, follower: np.ndarray, followee: np.ndarray, ids: np.ndarray) -> Network:
+        """The graph of a file's numbered edges, refused (naming the file) if a model cannot run on it."""
+        low, high = specs(NetworkParams)["n_users"].low, specs(NetworkParams)["n_users"].high
+        if not low <= len(ids) <= high:
+            raise ValueError(
+                f"{path}: {len(ids):,} distinct users in {len(follower):,} edges; a model runs on "
+                f"{low:,.0f} to {high:,.0f} users"
+            )
+        network = cls.from_edges(follower, followee, len(ids), ids=ids)
+        if network.n_edges == 0:
+            raise ValueError(f"{path}: no edges left once self-loops and repeated edges are dropped")
+        return network
 
     def with_followers(self, user: int, k: int, rng: np.random.Generator) -> Network:
         """A copy in which ``user`` has exactly ``k`` followers (the rest of the graph unchanged).
@@ -277,7 +311,7 @@ def _read_edge_columns(path: Path) -> tuple[pa.ChunkedArray, pa.ChunkedArray] | 
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    except (pa.ArrowException, UnicodeDecodeError):  # ArrowInvalid, and any other refusal
         return None
     return table.column("follower"), table.column("followee")
 

@@ -14,6 +14,7 @@ written, and :func:`read_toml`/:func:`flatten` the one way a parameter file is r
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import difflib
 import functools
 import math
@@ -23,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .files import read_text
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ def choice(default: str, choices: tuple[str, ...], doc: str, source: Source | No
 
 def number_text(x: float) -> str:
     """A bound or value as a person writes it: ``0``, ``0.05``, ``50000000``, ``inf``."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return str(x) if abs(x) < 10**16 else f"{decimal.Decimal(x):.3g}"  # no float: 10**400 would overflow
     if isinstance(x, float) and not math.isfinite(x):
         return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
@@ -133,17 +138,22 @@ class Spec:
                 raise ValueError(f"{self.name}={value!r}: expected true or false")
             return bool(value)
         whole = self.kind is int
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or math.isnan(value)
-            or (whole and float(value) != int(value))
-        ):
-            kind = "a whole number" if whole else "a number"
+        kind = "a whole number" if whole else "a number"
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{self.name}={value!r}: expected {kind} in {self.range_text()}")
+        if isinstance(value, float) and (math.isnan(value) or (whole and not value.is_integer())):
+            # inf is not whole: n_users = 1e400 in a TOML file reads as inf
+            raise ValueError(f"{self.name}={value!r}: expected {kind} in {self.range_text()}")
+        # compared exactly (a huge int never passes through float, where it would overflow)
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
-            raise ValueError(f"{self.name}={value!r} is out of range: expected {self.range_text()}")
-        return int(value) if whole else float(value)
+            shown = number_text(value) if isinstance(value, int) else repr(value)  # 10**400 in one short word
+            raise ValueError(f"{self.name}={shown} is out of range: expected {self.range_text()}")
+        if whole:
+            return int(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond any float, for a parameter without an upper bound
+            raise ValueError(f"{self.name}={number_text(value)}: too large for a number") from None
 
 
 @functools.cache
@@ -627,13 +637,22 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: not valid TOML, or a key :func:`flatten` refuses; the message names the file.
+        ValueError: not UTF-8 text or not valid TOML (naming the line), or a key :func:`flatten`
+            refuses; the message names the file.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such parameter file")
+    return flatten(load_toml(path, "parameter file"), str(path))
+
+
+def load_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """A TOML file as a dict (UTF-8, a byte-order mark accepted: :func:`pileon.model.files.read_text`).
+
+    Raises:
+        FileNotFoundError: no such file (``what`` says which kind was expected).
+        ValueError: not UTF-8 text, or not valid TOML; names the file and the line.
+    """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
+        return tomllib.loads(read_text(path, what))
+    except ValueError as e:  # TOMLDecodeError, or an integer of more digits than Python converts
         raise ValueError(f"{path}: not valid TOML: {e}") from None
-    return flatten(data, str(path))
+    except RecursionError:  # thousands of nested arrays or tables
+        raise ValueError(f"{path}: not valid TOML: nested too deeply") from None

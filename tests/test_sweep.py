@@ -128,7 +128,7 @@ max_actions = [1, 9]
             "\\[params\\]: fatigue is given twice, as fatigue and as \\[decisions\\] fatigue",
         ),
         ("[params.decisions]\nn_users = 10", "\\[params\\]: \\[decisions\\] n_users is a parameter of \\[network\\]"),
-        ("[vary]\nreply_prob = [0.1, 1.7]", "point 1.*reply_prob=1.7 is out of range"),
+        ("[vary]\nreply_prob = [0.1, 1.7]", "a point with .*reply_prob=1.7 is out of range"),
         ("[vary]\nmethod = 'lhs'\nreply_prob = [0.1, 0.2]", "\\[vary\\] samples: required for method 'lhs'"),
         ("[vary]\nmethod = 'sobl'\nreply_prob = [0.1, 0.2]", "method='sobl': expected one of grid, random"),
         ("[vary]\nmethod = 'random'\nsamples = 4\nreply_prob = [0.2, 0.1]", "expected \\[low, high\\] with low < high"),
@@ -144,6 +144,29 @@ max_actions = [1, 9]
         ("[arms]\nx = [{kind = {a = 1}}]", "kind=\\{'a': 1\\}: expected the name of an intervention"),
         ("[vary]\nmax_actions = [1.5, 2]", "max_actions=1.5: expected a whole number"),
         ("[experiment\nname='x'", "not valid TOML.*line 1"),
+        # issue 13: hostile and mistaken values
+        ("[experiment]\nname = '/abs/path/pwned'", "name='/abs/path/pwned': expected a plain name"),
+        ("[experiment]\nname = '../../pwned'", "name='../../pwned': expected a plain name"),
+        ("[experiment]\nname = '..'", "name='..': expected a plain name"),
+        ("[experiment]\nscenario = 3", "scenario=3: expected the name of a scenario"),
+        ("[experiment]\ntimeline_minutes = inf", "timeline_minutes=inf: expected minutes from one step"),
+        ("[experiment]\ntimeline_minutes = 1e-9", "timeline_minutes=1e-09: expected minutes from one step"),
+        ("[params]\nn_users = 1e400", "\\[params\\] n_users=inf: expected a whole number"),
+        ("[params]\nn_users = 99999999999999999999999", "n_users=1.00e\\+23 is out of range"),
+        ("[experiment]\nreplicates = 1000000000000", "1,000,000,000,000 runs\\) needs about .* of memory"),
+        (
+            "[vary]\nmethod = 'lhs'\nsamples = 1000000000000\nreply_prob = [0.1, 0.2]",
+            "1,000,000,000,000 points x 10 replicates .* needs about",
+        ),
+        (
+            "[arms]\nx = [{kind = 'removal', delay = [30, 30]}]",
+            "\\[arms\\] x\\[0\\] delay=\\[30, 30\\]: 30 is given twice",
+        ),
+        ("[arms]\nx = [{kind = 'removal', delay = [30, 30.0]}]", "30.0 is given twice"),
+        (
+            "[arms]\nf = [{kind = 'friction', cancel = [0.1, 0.2]}]\n'f(friction.cancel=0.1)' = [{kind = 'friction'}]",
+            "the arm 'f\\(friction.cancel=0.1\\)' is also made by \\[arms\\] f",
+        ),
     ],
 )
 def test_bad_files_name_the_file_and_key(tmp_path, text, message):

@@ -7,6 +7,7 @@ with an ``add_commands`` that adds its subcommands; the parser is assembled from
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -22,12 +23,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, ValueError, FileNotFoundError) as e:
-        print(f"pileon: error: {e}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # output piped into head or less, closed early
         sys.stderr.close()
         return 0
+    except (UsageError, ValueError, OSError) as e:  # OSError: FileNotFoundError, PermissionError, a full disk ...
+        print(f"pileon: error: {e}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as e:  # a result store's, where the store did not say it better
+        print(f"pileon: error: result store: {e}", file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:

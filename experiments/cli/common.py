@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,44 @@ from .. import output
 
 class UsageError(Exception):
     """A user mistake: printed as one line, exit code 2."""
+
+
+def whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An option's type: a whole number in ``[low, high]`` (argparse names the option in its error)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{value} is out of range: expected {_range(low, high)}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def number(low: float, high: float, low_open: bool = False) -> Callable[[str], float]:
+    """An option's type: a finite number in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or value < low or (low_open and value == low) or value > high:
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range: expected a number in {'(' if low_open else '['}{low:g}, {high:g}]"
+            )
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _range(low: int, high: int | None) -> str:
+    return f"at least {low:,}" if high is None else f"{low:,} to {high:,}"
 
 
 def progress_bar(desc: str, total: int, quiet: bool = False) -> Any:

@@ -17,7 +17,11 @@ from ..observed.forecast import POINTS as FORECAST_POINTS
 from ..observed.pileons import POINTS as PILEON_POINTS
 from ..observed.readers import FORMATS
 from ..observed.timelines import ONSET_FACTOR, ONSET_MIN_POSTS, TIME_COLUMNS
-from .common import UsageError, progress_bar, read_params_file, replace_params
+from ..output import safe_name
+from .common import UsageError, number, progress_bar, read_params_file, replace_params, whole
+
+MAX_WINDOW = 30 * 24 * 60.0  # minutes: the longest a simulation runs (horizon_hours <= 720)
+MAX_POINTS = 1_000_000  # a reference table's points: 10^6 x 3 replicates is already days of simulation
 
 
 def add_commands(sub: Any) -> None:
@@ -38,7 +42,7 @@ def add_commands(sub: Any) -> None:
         metavar="FILE",
         help="TOML file of parameter values (flat or in [concern] tables), or a run's summary.json to replay",
     )
-    cmp.add_argument("--replicates", type=int, default=20, help="simulated runs (default: 20)")
+    cmp.add_argument("--replicates", type=whole(1, 10_000), default=20, help="simulated runs (default: 20)")
     cmp.set_defaults(func=cmd_compare)
 
     cal = sub.add_parser(
@@ -51,7 +55,9 @@ def add_commands(sub: Any) -> None:
     )
     _add_observed_options(cal, "fitted", "runs/calibrate")
     _add_table_options(cal, refine="points of the refinement round")
-    cal.add_argument("--accept", type=float, default=0.1, help="share of points accepted (default: 0.1)")
+    cal.add_argument(
+        "--accept", type=number(0, 1, low_open=True), default=0.1, help="share of points accepted (default: 0.1)"
+    )
     cal.set_defaults(func=cmd_calibrate)
 
     fc = sub.add_parser(
@@ -96,7 +102,7 @@ def add_commands(sub: Any) -> None:
         "or a folder of pile-on timelines (CSV files)",
     )
     val.add_argument("--out", type=Path, required=True, help="output folder")
-    val.add_argument("--limit", type=int, default=None, help="at most this many cascades (in file order)")
+    val.add_argument("--limit", type=whole(1), default=None, help="at most this many cascades (in file order)")
     val.add_argument(
         "--learn-from",
         type=Path,
@@ -203,21 +209,26 @@ def _add_observed_options(parser: argparse.ArgumentParser, verb: str, out: str, 
     )
     parser.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: guessed)")
     if window:
-        parser.add_argument("--window", type=float, default=150.0, help=f"minutes {verb} (default: 150)")
-    parser.add_argument("--limit", type=int, default=None, help="at most this many cascades")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the simulations (default: 0)")
+        parser.add_argument(
+            "--window", type=number(0, MAX_WINDOW, low_open=True), default=150.0, help=f"minutes {verb} (default: 150)"
+        )
+    parser.add_argument("--limit", type=whole(1), default=None, help="at most this many cascades")
+    parser.add_argument("--seed", type=whole(0), default=0, help="seed of the simulations (default: 0)")
     parser.add_argument("--out", type=Path, default=Path(out), help=f"output folder (default: {out})")
 
 
 def _add_table_options(parser: argparse.ArgumentParser, refine: str | None = None, points: int = 512) -> None:
     """The reference table's options (``calibrate``, ``forecast``, ``validate``)."""
     parser.add_argument(
-        "--points", type=int, default=points, help=f"points of the reference table, a Sobol design (default: {points})"
+        "--points",
+        type=whole(1, MAX_POINTS),
+        default=points,
+        help=f"points of the reference table, a Sobol design (default: {points})",
     )
     if refine:
-        parser.add_argument("--refine", type=int, default=128, help=f"{refine} (default: 128)")
-    parser.add_argument("--replicates", type=int, default=3, help="seeded runs per point (default: 3)")
-    parser.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
+        parser.add_argument("--refine", type=whole(0, MAX_POINTS), default=128, help=f"{refine} (default: 128)")
+    parser.add_argument("--replicates", type=whole(1, 1000), default=3, help="seeded runs per point (default: 3)")
+    parser.add_argument("--workers", type=whole(1, 1024), default=2, help="local processes (default: 2)")
 
 
 def _load(path: Path, fmt: str, limit: int | None) -> list:
@@ -245,8 +256,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     comparisons = compare(cascades, params, args.replicates, args.window, args.seed, progress=_updates(bar))
     bar.close()
     args.out.mkdir(parents=True, exist_ok=True)
-    for cmp in comparisons:
-        plots.save(figures.comparison_figure(cmp), args.out / f"{cmp.observed.name}.png")
+    taken: set[str] = set()
+    for cmp in comparisons:  # a cascade's name comes from the data: a safe file name in --out
+        plots.save(figures.comparison_figure(cmp), args.out / f"{safe_name(cmp.observed.name, taken)}.png")
     table = comparison_table(comparisons)
     table.to_csv(args.out / "comparison.csv", index=False)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
@@ -290,9 +302,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     intervals.to_csv(args.out / "intervals.csv", index=False)
     cal.evaluations.to_csv(args.out / "evaluations.csv", index=False)
     metrics.to_csv(args.out / "metrics.csv", index=False)
+    taken: set[str] = set()
     for cmp in cal.comparisons:
         name = cmp.observed.name
-        plots.save(figures.comparison_figure(cmp, f"{name}: calibrated"), args.out / f"{name}.png")
+        figure = figures.comparison_figure(cmp, f"{name}: calibrated")
+        plots.save(figure, args.out / f"{safe_name(name, taken)}.png")
     print(f"fitted to {len(cascades)} cascade(s); values with the 5%-95% interval of the ABC posterior:")
     print(intervals[["parameter", "fitted", "median", "low", "high"]].to_string(index=False, float_format="%.4g"))
     nrmse = metrics[["cascade", "nrmse_scale", "nrmse_depth", "nrmse_breadth"]]

@@ -11,12 +11,12 @@ from typing import Any
 
 from pileon.model import OutrageModel, Params
 from pileon.model.network import Network
-from pileon.model.params import specs
+from pileon.model.params import NetworkParams, specs
 from pileon.model.results import COSTS
 from pileon.model.scenarios import SCENARIOS, size_note
 from pileon.model.scenarios import get as get_scenario
 
-from .common import UsageError, add_param_options, resolve_params
+from .common import UsageError, add_param_options, read_params_file, resolve_params, whole
 
 
 def add_commands(sub: Any) -> None:
@@ -30,7 +30,7 @@ def add_commands(sub: Any) -> None:
         "--params FILE, then any option below.",
     )
     run.add_argument("--scenario", default="buffy", help=f"parameter preset: {', '.join(SCENARIOS)} (default: buffy)")
-    run.add_argument("--seed", type=int, default=7, help="seed of the run's random generator (default: 7)")
+    run.add_argument("--seed", type=whole(0), default=7, help="seed of the run's random generator (default: 7)")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: runs/SCENARIO-seedSEED)")
     run.add_argument(
         "--params",
@@ -42,8 +42,9 @@ def add_commands(sub: Any) -> None:
         "--edges",
         type=Path,
         metavar="CSV",
-        help="follower edge list (header follower,followee) "
-        "to use instead of a generated network; n_users then follows the file",
+        help="follower edge list (header follower,followee) to use instead of a generated network: n_users "
+        "follows the file, the generated graph's options (--n-users, --mean-followers, ...) are refused, and the "
+        "results carry the file's ids",
     )
     run.add_argument(
         "--intervene",
@@ -54,6 +55,14 @@ def add_commands(sub: Any) -> None:
         "`pileon interventions` lists them",
     )
     run.add_argument("--no-plot", action="store_true", help="skip the figure")
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into an --out folder that holds an earlier run (its files are replaced; without this, refused)",
+    )
+    run.add_argument(
+        "--force", action="store_true", help="go ahead even if the follower graph looks too large for this machine"
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     add_param_options(run)
     run.set_defaults(func=cmd_run)
@@ -81,12 +90,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from .. import anchors, output, plots
+    from ..resources import check_fits
 
     params = resolve_params(args)
     interventions = [parse_intervention(spec) for spec in args.intervene]
-    network = Network.read_csv(args.edges) if args.edges else None
+    kinds = [iv.kind for iv in interventions]
+    for kind in dict.fromkeys(k for k in kinds if kinds.count(k) > 1):
+        raise UsageError(f"--intervene {kind} is given {kinds.count(kind)} times; give each intervention once")
     out = args.out or Path("runs") / f"{args.scenario}-seed{args.seed}"
+    stale = output.check_run_folder(out, args.overwrite)  # before the work: nothing computed is lost
     say = (lambda *_: None) if args.quiet else print
+    network = None
+    if args.edges:
+        generated = [f"--{name.replace('_', '-')}" for name in specs(NetworkParams) if getattr(args, name) is not None]
+        if generated:
+            raise UsageError(
+                f"{', '.join(generated)}: options of the generated follower graph; with --edges the graph is "
+                f"{args.edges}'s (its users and edges): leave them out"
+            )
+        network = Network.read_csv(args.edges)
+        given = read_params_file(args.params).get("n_users") if args.params else None
+        if given is not None and given != network.n:
+            say(f"  note: n_users={given} of {args.params} is replaced by the {network.n:,} users of {args.edges}")
+    else:
+        edges = params.n_users * params.mean_followers
+        check_fits(
+            Network.estimated_bytes(params.n_users, params.mean_followers),
+            f"the follower graph of {params.n_users:,} users x {params.mean_followers:g} followers ({edges:,.0f} edges)",
+            "fewer users (--n-users) or followers (--mean-followers), or --force to try anyway",
+            force=args.force,
+        )
     n_users = network.n if network is not None else params.n_users  # an edge list brings its own users
     say(f"pileon: {args.scenario} scenario, {n_users:,} users, seed {args.seed}")
     note = size_note(args.scenario, n_users)
@@ -115,7 +148,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.scenario == "buffy":
         anchor_rows = anchors.check_buffy(anchors.buffy_measures(result))
         extra["anchors"] = anchor_rows
-    paths = output.write_run(result, out, extra)
+    if network is not None:
+        extra["edges_file"] = str(args.edges)
+    for path in stale:  # the earlier run's files (--overwrite): none is left beside the new data
+        path.unlink(missing_ok=True)
+    paths = output.write_run(result, out, extra, ids=network.ids if network is not None else None)
     if not args.no_plot:
         observed = anchors.load_anchors() if args.scenario == "buffy" else None
         title = f"#{args.scenario}: {result.summary['total_posts']:,} posts ({n_users:,} users, seed {args.seed})"

@@ -10,7 +10,7 @@ from typing import Any
 from pileon.model.scenarios import get as get_scenario
 from pileon.model.scenarios import size_note
 
-from .common import UsageError
+from .common import UsageError, whole
 
 
 def add_commands(sub: Any) -> None:
@@ -25,7 +25,10 @@ def add_commands(sub: Any) -> None:
     sw.add_argument("file", type=Path, help="experiment file (TOML)")
     sw.add_argument("--out", type=Path, default=None, help="result store (default: runs/NAME.sqlite)")
     sw.add_argument(
-        "--workers", type=int, default=None, help="local worker processes (default: all cores; 1: in process)"
+        "--workers",
+        type=whole(1, 1024),
+        default=None,
+        help="local worker processes (default: all cores; 1: in process)",
     )
     sw.add_argument(
         "--scheduler",
@@ -44,7 +47,10 @@ def add_commands(sub: Any) -> None:
     )
     sw.add_argument("--fresh", action="store_true", help="delete the store first instead of resuming")
     sw.add_argument(
-        "--replicates", type=int, default=None, help="runs per point and arm (default: the file's); more extend a store"
+        "--replicates",
+        type=whole(1, 100_000),
+        default=None,
+        help="runs per point and arm (default: the file's); more extend a store",
     )
     sw.add_argument(
         "--precision",
@@ -55,11 +61,16 @@ def add_commands(sub: Any) -> None:
         "parameter set is known to +-HALF_WIDTH (95%%; e.g. 0.05), re-measuring the variance after each round "
         "(default: the file's [experiment] precision, if any)",
     )
-    sw.add_argument("--max-replicates", type=int, default=None, help="most replicates --precision may ask for")
+    sw.add_argument(
+        "--max-replicates", type=whole(1, 100_000), default=None, help="most replicates --precision may ask for"
+    )
     sw.add_argument(
         "--metric", default=None, help="metric --precision is about (default: the file's, else attacks_received)"
     )
     sw.add_argument("--dry-run", action="store_true", help="check the file and print the design; run nothing")
+    sw.add_argument(
+        "--force", action="store_true", help="go ahead even if the runs look too large for this machine's memory"
+    )
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=cmd_sweep)
 
@@ -72,7 +83,7 @@ def add_commands(sub: Any) -> None:
     rp.add_argument("store", type=Path, help="result store (SQLite) written by pileon sweep")
     rp.add_argument("--out", type=Path, default=None, help="output folder (default: STORE without .sqlite, + -report)")
     rp.add_argument("--metric", default="attacks_received", help="main harm metric (default: attacks_received)")
-    rp.add_argument("--boot", type=int, default=2000, help="bootstrap resamples (default: 2000)")
+    rp.add_argument("--boot", type=whole(10, 1_000_000), default=2000, help="bootstrap resamples (default: 2000)")
     rp.add_argument(
         "--precision",
         type=float,
@@ -98,7 +109,7 @@ def add_commands(sub: Any) -> None:
     pb.add_argument(
         "--view-ages", type=Path, default=None, help="view_ages.csv of an earlier pileon published, instead of runs"
     )
-    pb.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    pb.add_argument("--workers", type=whole(1, 1024), default=None, help="local worker processes (default: all cores)")
     pb.add_argument("--out", type=Path, default=Path("runs/published"), help="output folder (default: runs/published)")
     pb.set_defaults(func=cmd_published)
 
@@ -109,8 +120,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     exp = design.load(args.file)
     if args.replicates is not None:
-        if args.replicates < 1:
-            raise UsageError(f"--replicates={args.replicates}: expected at least 1")
         exp.replicates = args.replicates
     precision = args.precision if args.precision is not None else exp.precision
     if precision is not None and not 0 < precision < 10:
@@ -118,13 +127,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     cap = args.max_replicates or exp.max_replicates
     if precision is not None and cap < exp.replicates:
         raise UsageError(f"--max-replicates={cap}: expected at least the pilot's {exp.replicates} replicates")
-    specs = exp.specs()
     out = args.out or Path("runs") / f"{exp.name}.sqlite"
     arms = [a for g in exp.arms.values() for a, _ in g]
     pilot = f" (a pilot: then to +-{100 * precision:g} points, at most {cap} replicates)" if precision else ""
-    print(
-        f"pileon sweep {exp.name}: {len(exp.points)} points x {exp.replicates} replicates x {len(arms)} arms "
-        f"= {len(specs):,} runs{pilot} ({exp.scenario} scenario) -> {out}"
+    print(  # counted, not expanded: a dry run never builds the list of runs
+        f"pileon sweep {exp.name}: {len(exp.points):,} points x {exp.replicates:,} replicates x {len(arms):,} arms "
+        f"= {exp.n_runs:,} runs{pilot} ({exp.scenario} scenario) -> {out}"
     )
     smallest = min(p.get("n_users", exp.fixed.get("n_users", get_scenario(exp.scenario).n_users)) for p in exp.points)
     note = size_note(exp.scenario, smallest)
@@ -136,14 +144,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         for i, point in enumerate(exp.points[:20]):
             print(f"  point {i}: {point}")
         return 0
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers={args.workers}: expected at least 1")
     options = dict(
         workers=args.workers,
         scheduler=args.scheduler,
         fresh=args.fresh,
         progress=not args.quiet,
         networks=args.networks,
+        force=args.force,
     )
     try:
         if precision is not None:
@@ -167,7 +174,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``pileon report``."""
-    from ..sweeps.report import write_report
+    from ..sweeps.report import completeness, write_report
+    from ..sweeps.store import Store
 
     if not args.store.is_file():
         raise FileNotFoundError(f"{args.store}: no such result store")
@@ -178,6 +186,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     print((out / "report.md").read_text(encoding="utf-8"))
     for name, path in paths.items():
         print(f"wrote {name}: {path}")
+    with Store(args.store) as store:
+        present, total = completeness(store.meta(), store.runs())
+    if present < total:
+        print(f"pileon: warning: {args.store} is incomplete ({present:,} of {total:,} runs)", file=sys.stderr)
     return 0
 
 

@@ -25,6 +25,8 @@ the report by the folder's layout.
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -34,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..output import safe_name
 from ..parallel import parallel_map
 from .calibrate import ReferenceTable, Simulator, calibrate
 from .curves import BIN, CURVES, WINDOW, curves, nrmse
@@ -146,6 +149,9 @@ def run_validation(
     out.mkdir(parents=True, exist_ok=True)
     table_csv = out / "validation.csv"
     check_resumable(table_csv)
+    learned_from = "the other cascades" if training is None else sorted(c.name for c in training)
+    settings = {"points": points, "replicates": replicates, "refine": refine, "fit": fit, "learned_from": learned_from}
+    check_settings(out, settings)
     done = set(pd.read_csv(table_csv, dtype={"cascade": str})["cascade"]) if table_csv.is_file() else set()
     todo = [c for c in cascades if c.name not in done]
     simulator = Simulator()
@@ -163,7 +169,10 @@ def run_validation(
         state = (simulator, table, PopulationPrior.learn(table, learn), growth_null(learn), curve_template(learn))
         if figures and fit:
             (out / "cascades").mkdir(exist_ok=True)
-        args = [(c, refine, figures and fit, fit, str(out / "cascades")) for c in todo]
+        taken: set[str] = set()  # a cascade's name comes from the data: a safe file name in cascades/
+        args = [
+            (c, refine, figures and fit, fit, str(out / "cascades" / f"{safe_name(c.name, taken)}.png")) for c in todo
+        ]
         with closing(parallel_map(_one, args, state, workers=workers, ordered=False)) as rows:
             _consume(rows, table_csv, len(todo), progress)
     result = pd.read_csv(table_csv, dtype={"cascade": str})
@@ -213,6 +222,45 @@ def summary(result: pd.DataFrame, scores: Sequence[tuple[str, str, str, dict[str
     return pd.DataFrame(rows, columns=columns)
 
 
+def check_settings(out: Path, settings: dict[str, Any]) -> None:
+    """Record the settings of a validation in ``out/validation_settings.json``; a rerun resumes the
+    folder only with the same settings, so that ``validation.csv`` never mixes rows made two ways.
+
+    Raises:
+        ValueError: ``out`` holds rows made with other settings; names them.
+    """
+    record = out / SETTINGS
+    table_csv = out / "validation.csv"
+    if table_csv.is_file() and record.is_file():
+        try:
+            before = json.loads(record.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as e:
+            raise ValueError(f"{record}: cannot read the settings of the rows in {table_csv.name} ({e})") from None
+        changed = [
+            f"{k}={_short(before.get(k))} there, {_short(v)} now" for k, v in settings.items() if before.get(k) != v
+        ]
+        if changed:
+            raise ValueError(
+                f"{out}: its {table_csv.name} was made with other settings ({'; '.join(changed)}); resuming would "
+                f"mix rows made two ways: give another --out, or delete {table_csv} to start afresh"
+            )
+        return
+    if table_csv.is_file():
+        print(
+            f"note: {table_csv} has no record of its settings (an older pileon): resumed as if made with these",
+            file=sys.stderr,
+        )
+    record.write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+SETTINGS = "validation_settings.json"
+
+
 def summary_text(table: pd.DataFrame) -> str:
     """The summary grouped for printing: in-sample fit, then out-of-sample prediction."""
     lines = []
@@ -234,16 +282,13 @@ def check_resumable(table_csv: Path, columns: Sequence[str] = COLUMNS) -> None:
 
 
 def _one(state: tuple, arg: tuple[Cascade, int, bool, bool, str]) -> dict:
-    c, refine, figure, fit, folder = arg
+    c, refine, figure, fit, figure_path = arg
     row, comparison = validate_one(c, *state, refine=refine, fit=fit)
     if figure and comparison is not None:
         from ..plots import save
         from .figures import comparison_figure
 
-        save(
-            comparison_figure(comparison, f"{c.name}: in-sample fit of the first 150 minutes"),
-            Path(folder) / f"{c.name}.png",
-        )
+        save(comparison_figure(comparison, f"{c.name}: in-sample fit of the first 150 minutes"), Path(figure_path))
     return row
 
 
@@ -365,9 +410,11 @@ def run_timeline_validation(
         from .figures import pileon_figure, pileon_forecast_figure
 
         (out / "pileons").mkdir(exist_ok=True)
+        taken: set[str] = set()  # a pile-on's name comes from its file name: a safe file name in pileons/
         for tl in timelines:
             r = result.set_index("cascade").loc[tl.name]
-            save(pileon_figure(tl, r, daily[daily["cascade"] == tl.name]), out / "pileons" / f"{tl.name}.png")
+            figure = out / "pileons" / f"{safe_name(tl.name, taken)}.png"
+            save(pileon_figure(tl, r, daily[daily["cascade"] == tl.name]), figure)
         if result["forecast_error"].notna().any():
             save(pileon_forecast_figure(result), out / "forecast.png")
     return result, daily

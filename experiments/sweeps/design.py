@@ -41,6 +41,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,10 +50,14 @@ from typing import Any
 import numpy as np
 
 from pileon.model import Params
+from pileon.model.files import read_text
 from pileon.model.interventions import make as make_intervention
 from pileon.model.params import flatten, unknown_name_message
 from pileon.model.scenarios import SCENARIOS
 from pileon.model.scenarios import get as get_scenario
+
+from ..output import safe_name
+from ..resources import TooLargeError, check_fits
 
 BASELINE = "baseline"
 METHODS = ("grid", "random", "lhs", "sobol")
@@ -131,6 +136,17 @@ class Experiment:
         }
         return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
+    @property
+    def n_runs(self) -> int:
+        """Runs in the design: points x replicates x arms (counted, not expanded)."""
+        return len(self.points) * self.replicates * sum(len(group) for group in self.arms.values())
+
+    def largest_network(self) -> tuple[int, float]:
+        """``(n_users, mean_followers)`` of the design's point whose generated graph is the largest."""
+        base = get_scenario(self.scenario).replace(**self.fixed)
+        sizes = {(p.get("n_users", base.n_users), p.get("mean_followers", base.mean_followers)) for p in self.points}
+        return max(sizes, key=lambda s: s[0] * (1 + s[1]))
+
     def problem(self) -> dict[str, Any]:
         """The SALib problem of a Sobol design (names and bounds of the varied parameters)."""
         return {"num_vars": len(self.vary), "names": list(self.vary), "bounds": [list(v) for v in self.vary.values()]}
@@ -149,6 +165,7 @@ class Experiment:
         block = len(self.vary) + 2 if self.method == "sobol" else 1
         for rep in range(self.replicates if replicates is None else replicates):
             for point, values in enumerate(self.points):
+                params = self.fixed | values  # one dict per point, shared by its runs (read only)
                 key = [self.seed, point // block, rep]
                 seed = int(np.random.SeedSequence(key).generate_state(1, np.uint64)[0] >> 1)
                 for family, name, settings in arms:
@@ -160,7 +177,7 @@ class Experiment:
                             arm=name,
                             family=family,
                             scenario=self.scenario,
-                            params=self.fixed | values,
+                            params=params,
                             interventions=settings,
                             seed=seed,
                             timeline_minutes=self.timeline_minutes,
@@ -177,13 +194,15 @@ def load(path: str | Path) -> Experiment:
         ExperimentError: invalid TOML, an unknown section or key, or a bad value.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such experiment file")
-    text = path.read_text(encoding="utf-8")
     try:
+        text = read_text(path, "experiment file")
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ExperimentError(f"{path}: not valid TOML: {e}") from None
+    except ValueError as e:  # not UTF-8 text (named by read_text), or an integer of more digits than Python reads
+        raise ExperimentError(str(e) if str(path) in str(e) else f"{path}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise ExperimentError(f"{path}: not valid TOML: nested too deeply") from None
     return parse(data, where=str(path), source=text)
 
 
@@ -203,13 +222,13 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
         if key not in _SECTIONS["experiment"]:
             raise fail(f"[experiment] {unknown_name_message(key, _SECTIONS['experiment'], 'key')}")
     scenario = head.get("scenario", "buffy")
+    if not isinstance(scenario, str):
+        raise fail(f"[experiment] scenario={scenario!r}: expected the name of a scenario ({', '.join(SCENARIOS)})")
     if scenario not in SCENARIOS:
         raise fail(f"[experiment] scenario: {unknown_name_message(scenario, SCENARIOS, 'scenario')}")
+    name = _name(head.get("name"), where, fail)
     replicates = _whole(head.get("replicates", 10), "[experiment] replicates", 1, fail)
     seed = _whole(head.get("seed", 0), "[experiment] seed", 0, fail)
-    bin_minutes = head.get("timeline_minutes", 10)
-    if isinstance(bin_minutes, bool) or not isinstance(bin_minutes, int | float) or not bin_minutes > 0:
-        raise fail(f"[experiment] timeline_minutes={bin_minutes!r}: expected a positive number of minutes")
     precision = head.get("precision")
     if precision is not None and (not _is_number(precision) or not 0 < precision < 10):
         raise fail(f"[experiment] precision={precision!r}: expected a half-width of relative change, e.g. 0.05")
@@ -221,6 +240,7 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
     base = get_scenario(scenario)
     fixed = _flatten(data.get("params", {}), "[params]", fail)
     _check_params(base, fixed, "[params]", fail)
+    bin_minutes = _bin_minutes(head.get("timeline_minutes", 10), base.replace(**fixed), fail)
 
     vary_table = dict(data.get("vary", {}))
     method = vary_table.pop("method", "grid" if vary_table else None)
@@ -243,9 +263,11 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
             raise fail(f"[vary] method {method!r} needs at least one parameter to vary")
     elif samples is not None:
         raise fail("[vary] samples: only used by the random, lhs and sobol methods")
+    arm_table = data.get("arms", {})
+    _check_size(_count_points(method, samples, vary_table), len(vary_table), replicates, _count_arms(arm_table), fail)
 
     exp = Experiment(
-        name=str(head.get("name", Path(where).stem)),
+        name=name,
         scenario=scenario,
         replicates=replicates,
         seed=seed,
@@ -254,16 +276,33 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
         method=method,
         samples=samples,
         vary=vary_table,
-        arms=_arms(data.get("arms", {}), fail),
+        arms=_arms(arm_table, fail),
         precision=None if precision is None else float(precision),
         max_replicates=max_replicates,
         metric=metric,
         source=source,
     )
     exp.points = _points(exp)
-    for i, point in enumerate(exp.points):
-        _check_params(base.replace(**fixed), point, f"[vary] (point {i}: {point})", fail)
+    _check_points(exp, base.replace(**fixed), fail)
     return exp
+
+
+def _check_points(exp: Experiment, base: Params, fail: Any) -> None:
+    """Every point's values, as the model checks them. A value's range and a rule between the
+    parameters of one concern (hostile + supportive fractions) depend only on the values of that
+    concern, so each distinct combination of them is checked once: for a grid, the product of its
+    own lists (a 10^6-point grid of six parameters over two concerns is 2 x 1,000 checks)."""
+    by_concern: dict[str, list[str]] = {}
+    for name in exp.vary:
+        by_concern.setdefault(Params.owner(name), []).append(name)
+    for names in by_concern.values():
+        if exp.method == "grid":
+            combos: Any = itertools.product(*[exp.vary[n] for n in names])
+        else:
+            combos = dict.fromkeys(tuple(point[n] for n in names) for point in exp.points)
+        for combo in combos:
+            values = dict(zip(names, combo, strict=True))
+            _check_params(base, values, f"[vary] (a point with {values})", fail)
 
 
 def _arms(table: dict[str, Any], fail: Any) -> dict[str, list[tuple[str, tuple[dict[str, Any], ...]]]]:
@@ -287,6 +326,9 @@ def _arms(table: dict[str, Any], fail: Any) -> dict[str, list[tuple[str, tuple[d
         for i, k, v in swept:
             if not v:
                 raise fail(f"[arms] {family}[{i}] {k}=[]: expected at least one value")
+            twice = [x for j, x in enumerate(v) if any(_same(x, y) for y in v[:j])]
+            if twice:  # the two arms would be one, with twice the runs
+                raise fail(f"[arms] {family}[{i}] {k}={v!r}: {twice[0]!r} is given twice; give each value once")
         combos = itertools.product(*[v for _, _, v in swept]) if swept else [()]
         group = []
         for combo in combos:
@@ -304,6 +346,12 @@ def _arms(table: dict[str, Any], fail: Any) -> dict[str, list[tuple[str, tuple[d
             name = f"{family}({label})" if swept else family
             group.append((name, tuple(iv.settings() for iv in built)))
         out[family] = group
+    seen: dict[str, str] = {}
+    for family, group in out.items():
+        for name, _ in group:
+            if name in seen:
+                raise fail(f"[arms] {family}: the arm {name!r} is also made by [arms] {seen[name]}; name arms apart")
+            seen[name] = family
     return out
 
 
@@ -353,6 +401,81 @@ def _check_params(base: Params, values: dict[str, Any], where: str, fail: Any) -
         base.replace(**values)
     except ValueError as e:
         raise fail(f"{where} {e}") from None
+
+
+# What holding a design costs the main process of a sweep (measured with tracemalloc: a RunSpec in
+# the design's list, its entry in the list of runs to do and in the set of runs done; a point's
+# values): a design that cannot fit is refused before it is expanded.
+BYTES_PER_RUN = 500
+BYTES_PER_POINT = 300
+BYTES_PER_VALUE = 150
+_NAME = re.compile(r"^\w[\w.\- ]{0,99}$")
+
+
+def _name(value: Any, where: str, fail: Any) -> str:
+    """The experiment's name: it names the store, ``runs/NAME.sqlite``, so it is a plain file name
+    (no folder, no ``..``); by default the file's name, made safe."""
+    if value is None:
+        return safe_name(Path(where).stem)
+    if not isinstance(value, str) or not _NAME.match(value) or value != value.strip():
+        raise fail(
+            f"[experiment] name={value!r}: expected a plain name (letters, digits, '.', '-', '_' and spaces, "
+            "starting with a letter or digit, at most 100 characters): it names the store runs/NAME.sqlite"
+        )
+    return value
+
+
+def _bin_minutes(value: Any, params: Params, fail: Any) -> float:
+    """The width of the stored timelines' bins: at least one step, at most the horizon."""
+    step, horizon = params.step_minutes, params.horizon_hours * 60.0
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not step <= value <= horizon
+    ):
+        raise fail(
+            f"[experiment] timeline_minutes={value!r}: expected minutes from one step ({step:g}) to the "
+            f"horizon ({horizon:g})"
+        )
+    return float(value)
+
+
+def _count_points(method: str | None, samples: int | None, vary: dict[str, list[Any]]) -> int:
+    """Points of the design, counted without expanding it."""
+    if not vary:
+        return 1
+    if method == "grid":
+        return math.prod(len(v) for v in vary.values())
+    return samples * (len(vary) + 2) if method == "sobol" else samples  # type: ignore[operator]
+
+
+def _count_arms(table: dict[str, Any]) -> int:
+    """Arms of the design (the baseline included), counted without expanding them."""
+    n = 1
+    for family, specs in table.items():
+        if family != BASELINE and isinstance(specs, list):
+            n += math.prod(len(v) for s in specs if isinstance(s, dict) for v in s.values() if isinstance(v, list))
+    return n
+
+
+def _check_size(points: int, varied: int, replicates: int, arms: int, fail: Any) -> None:
+    """Refuse, with the estimate, a design whose list of runs cannot fit in this machine's memory."""
+    runs = points * replicates * arms
+    need = runs * BYTES_PER_RUN + points * (BYTES_PER_POINT + BYTES_PER_VALUE * varied)
+    try:
+        check_fits(
+            need,
+            f"the design ({points:,} points x {replicates:,} replicates x {arms:,} arms = {runs:,} runs)",
+            "give fewer replicates, samples, values or arms",
+        )
+    except TooLargeError as e:
+        raise fail(str(e)) from None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Two values of a setting are the same (``30`` and ``30.0`` are)."""
+    return (type(a) is type(b) and a == b) or (_is_number(a) and _is_number(b) and a == b)
 
 
 def _whole(value: Any, name: str, lo: int, fail: Any) -> int:

@@ -29,7 +29,11 @@ Figures read the store only, never a model.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +187,6 @@ def write_report(
         The paths written, by name.
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     with Store(store_path) as store:
         runs = store.runs()
         meta = store.meta()
@@ -194,6 +197,21 @@ def write_report(
             raise ValueError(f"metric {metric!r} is not a numeric column of the store; it has: {', '.join(numeric)}")
         arms = _timeline_arms(runs)
         timelines = store.timelines(runs.loc[runs["arm"].isin(arms), "run_id"].tolist())
+    with report_folder(out) as tmp:
+        paths = _write(tmp, runs, meta, timelines, arms, metric, n_boot, precision)
+    return {name: out / p.name for name, p in paths.items()}
+
+
+def _write(
+    out: Path,
+    runs: pd.DataFrame,
+    meta: dict[str, str],
+    timelines: pd.DataFrame,
+    arms: list[str],
+    metric: str,
+    n_boot: int,
+    precision: float,
+) -> dict[str, Path]:
     sns.set_theme(style="whitegrid", context="notebook")
     paths: dict[str, Path] = {}
     metrics = tuple(dict.fromkeys((metric, *HARM, *COST)))
@@ -212,7 +230,8 @@ def write_report(
     if len(varied) >= 2:
         paths["heatmap"] = save(figures.heatmap_figure(runs, varied[0], varied[1], metric), out / "heatmap.png")
     sobol = None
-    if meta.get("method") == "sobol":
+    present, total = completeness(meta, runs)
+    if meta.get("method") == "sobol" and present == total:  # an incomplete design has no indices
         sobol = sobol_indices(
             runs, json.loads(meta["problem"]), metric, _int(meta.get("points")), _int(meta.get("replicates"))
         )
@@ -247,6 +266,54 @@ def write_report(
     return paths
 
 
+def completeness(meta: dict[str, str], runs: pd.DataFrame) -> tuple[int, int]:
+    """Runs in the store and runs in the design (``meta['runs_total']``, written by the sweep; for
+    an older store, points x replicates x the arms seen)."""
+    total = _int(meta.get("runs_total"))
+    if total is None:
+        points, replicates = _int(meta.get("points")), _int(meta.get("replicates"))
+        total = (points or 0) * (replicates or 0) * runs["arm"].nunique() if len(runs) else 0
+    return len(runs), max(total, len(runs))
+
+
+MARKER = ".pileon-report"  # in every report folder: the next report may replace the folder
+REPORT_FILES = {
+    *("report.md", "effects.csv", "forest.png", "dose_response.png", "timelines.png", "heatmap.png"),
+    *("sobol.csv", "sobol.png", MARKER),
+    *("points.csv", "robustness.csv", "robustness.png", "effect_vs_params.png", "sobol_effects.csv"),
+    "sobol_effects.png",
+}
+
+
+@contextlib.contextmanager
+def report_folder(out: Path) -> Iterator[Path]:
+    """A new folder to write a report into, beside ``out``, that replaces ``out`` whole once the
+    report is written: a report stopped half-way leaves ``out`` as it was, never one report's files
+    mixed with another's. ``out`` may be missing, empty, or an earlier report; a folder holding
+    anything else is refused (the report would delete it)."""
+    if out.exists():
+        if not out.is_dir():
+            raise ValueError(f"{out}: a file, not a folder; give --out a folder for the report")
+        others = sorted(p.name for p in out.iterdir() if p.name not in REPORT_FILES)
+        if others and not (out / MARKER).is_file():
+            raise ValueError(
+                f"{out}: holds files that are not a pileon report ({', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}); give --out a new folder or an earlier report's"
+            )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=out.parent))
+    try:
+        (tmp / MARKER).write_text("written by pileon report; the folder is replaced whole by the next one\n")
+        yield tmp
+        old = tmp.with_suffix(".old")
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # -- helpers --------------------------------------------------------------------------------------
 
 
@@ -272,6 +339,15 @@ def _markdown(
     paths: dict[str, Path],
 ) -> str:
     lines = [f"# Report: {meta.get('name', '')}", ""]
+    present, total = completeness(meta, runs)
+    if present < total:
+        lines += [
+            f"**Incomplete: {present:,} of the design's {total:,} runs are in the store** (a sweep still running, "
+            "or stopped): the effects below use the runs present"
+            + ("; Sobol indices need the whole design" if meta.get("method") == "sobol" else "")
+            + ". Run the same `pileon sweep` command to finish it.",
+            "",
+        ]
     commits = ", ".join(sorted(map(str, runs["git_commit"].dropna().unique()))) if "git_commit" in runs else "?"
     lines += [
         f"{len(runs)} runs, {runs['arm'].nunique()} arms, {runs['point'].nunique()} points, "

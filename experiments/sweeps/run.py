@@ -25,18 +25,24 @@ import numpy as np
 from pileon.model import OutrageModel
 from pileon.model.decisions import AMPLIFY, ATTACK, DEFEND
 from pileon.model.interventions import make as make_intervention
+from pileon.model.network import Network
 from pileon.model.results import RunResult
 from pileon.model.scenarios import get as get_scenario
 
 from .. import output
 from ..parallel import TaskError, collect_garbage, parallel_map, windowed
+from ..resources import check_fits
 from . import networks as saved_networks
 from .design import Experiment, RunSpec
 from .networks import cached_network, network_key
 from .store import Store, StoreError, now
+from .store import remove as remove_store
 
 # Summary entries that are not numbers or are better read from the timeline.
 _SKIP_METRICS = {"peak_attacks_clock", "trend_clock", "clock_at_1000_posts", "clock_at_5000_posts"}
+
+
+WORKER_BYTES = 300e6  # a worker process before its first run: Python, numpy, numba's compiled loops
 
 
 class RunError(RuntimeError):
@@ -123,6 +129,7 @@ def sweep(
     on_saved: Callable[[int], None] | None = None,
     networks: str | Path | None = None,
     replicates: int | None = None,
+    force: bool = False,
 ) -> SweepReport:
     """Run every run of ``experiment`` not yet in the store at ``store_path``.
 
@@ -139,14 +146,24 @@ def sweep(
             the sweep is complete (a folder given here is kept).
         replicates: runs per point and arm (default: the experiment's); more than the store
             holds extends it.
+        force: run even if the largest run times the local workers looks too large for this
+            machine's memory (refused by default, with the estimate).
 
     Returns:
         A :class:`SweepReport`.
     """
     store_path = Path(store_path)
-    if fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(store_path) + suffix).unlink(missing_ok=True)
+    n_workers = workers or os.cpu_count() or 1
+    if not scheduler:  # each local worker holds one run's network at a time
+        n, m = experiment.largest_network()
+        check_fits(
+            n_workers * (WORKER_BYTES + Network.estimated_bytes(n, m)),
+            f"{n_workers} workers, each running up to {n:,} users x {m:g} followers",
+            "fewer workers (--workers), users or followers, or --force to try anyway",
+            force=force,
+        )
+    if fresh:  # only a pileon store, not while another sweep writes to it
+        remove_store(store_path)
     n_reps = experiment.replicates if replicates is None else replicates
     held = 0  # replicates a store extended earlier holds (the meta keeps the most)
     if store_path.is_file():
@@ -163,30 +180,33 @@ def sweep(
         "problem": json.dumps(experiment.problem()) if experiment.method == "sobol" else "",
         "points": str(len(experiment.points)),
         "replicates": str(max(n_reps, held)),
+        "runs_total": str(
+            len(experiment.points) * max(n_reps, held) * sum(len(g) for g in experiment.arms.values())
+        ),  # a report says when the store holds fewer
     }
+    t0 = time.perf_counter()
     default_folder = networks is None
     folder = Path(networks) if networks is not None else store_path.with_suffix(".networks")
-    specs = _share_networks(experiment.specs(n_reps), folder)
-    t0 = time.perf_counter()
-    with Store(store_path, meta) as store:
-        done = store.done()
+    with Store(store_path, meta) as db:  # before the design is expanded: a store in use is refused at once
+        specs = _share_networks(experiment.specs(n_reps), folder)
+        done = db.done()
         todo = [s for s in specs if s.run_id not in done]
         provenance = output.provenance()
         bar = _bar(len(specs), len(specs) - len(todo), experiment.name, progress)
         if scheduler:
             results = _on_dask(todo, scheduler)
         else:
-            results = _on_processes(todo, 1 if len(todo) <= 1 else workers or os.cpu_count() or 1)
+            results = _on_processes(todo, 1 if len(todo) <= 1 else n_workers)
         try:
             for row, timeline in results:
-                store.save(row | provenance | {"finished_at": now()}, timeline, experiment.timeline_minutes)
+                db.save(row | provenance | {"finished_at": now()}, timeline, experiment.timeline_minutes)
                 bar.update(1)
                 if on_saved is not None:
                     on_saved(row["run_id"])
         finally:  # stopped early (Ctrl-C, a failed save): end the workers now, not when collected
             results.close()
             bar.close()
-        complete = len(store.done()) == len(specs)
+        complete = len(db.done()) == len(specs)
     if complete and default_folder:
         saved_networks.remove(folder)
     return SweepReport(store_path, len(specs), len(specs) - len(todo), len(todo), time.perf_counter() - t0, n_reps)
