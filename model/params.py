@@ -245,7 +245,7 @@ class PopulationParams(_Checked):
     """Who the users are: stance, activity and propensities (drawn once per run)."""
 
     hostile_fraction: float = p(
-        0.3, 0.0, 1.0, "of users", "users hostile to the target", calibrated(_BUFFY, "90% [TBD]")
+        0.44, 0.0, 1.0, "of users", "users hostile to the target", calibrated(_BUFFY, "90% [0.30, 0.58]")
     )
     supportive_fraction: float = p(
         0.15,
@@ -276,20 +276,20 @@ class PopulationParams(_Checked):
         assumed("heavy users open the app hourly, many once a day or less"),
     )
     amplify_prob: float = p(
-        0.068,
+        0.070,
         0.0,
         1.0,
         "per seen post",
         "mean propensity to amplify (retweet/quote) a seen post",
-        calibrated(_BUFFY, "90% [0.034, 0.16]"),
+        calibrated(_BUFFY, "90% [0.036, 0.17]"),
     )
     reply_prob: float = p(
-        0.063,
+        0.052,
         0.0,
         1.0,
         "per seen post",
         "mean propensity to reply to a seen post",
-        calibrated(_BUFFY, "90% [0.031, 0.13]"),
+        calibrated(_BUFFY, "90% [0.031, 0.12]"),
     )
     propensity_sd: float = p(0.8, 0.0, 3.0, "log units", "lognormal spread of both propensities", assumed())
     susceptibility_sd: float = p(
@@ -356,20 +356,20 @@ class ExposureParams(_Checked):
         assumed("a reply shows in a follower's timeline mainly when they follow the person replied to as well"),
     )
     trend_threshold: float = p(
-        30.0,
+        40.0,
         0.0,
         None,
         "posts/hour",
         "posts about the case in the last hour above which it trends (an absolute volume: the same case at any size)",
-        calibrated(_BUFFY, "90% [TBD]"),
+        calibrated(_BUFFY, "90% [11, 89]"),
     )
     trend_gain: float = p(
-        16.7,
+        14.0,
         0.0,
         None,
         "impressions per post",
         "trending impressions per hour for each post about the case in the last hour",
-        calibrated(_BUFFY, "90% [TBD]"),
+        calibrated(_BUFFY, "90% [4.5, 61]"),
     )
     trend_max_rate: float = p(
         4170.0,
@@ -445,14 +445,14 @@ class DecisionParams(_Checked):
         0.2, 0.0, 1.0, "", "amplify propensity for a post of the other side, relative to one's own side", assumed()
     )
     novelty_halflife: float = p(
-        8.7,
+        9.2,
         0.01,
         None,
         "hours",
         "age of the case at which interest in it has halved, inf for never",
         calibrated(
             _BUFFY,
-            "90% [3.0, 37]",
+            "90% [3.1, 34]",
             "decay with the case's age after Wu & Huberman 2007, who measured a stretched exponential on "
             "Digg with a half-life of about an hour [S]; exponential here by default (novelty_shape)",
         ),

@@ -157,6 +157,7 @@ def test_validation_report_writes_rows_as_it_goes_and_resumes(tmp_path):
         "nrmse_depth_flat",
         "forecast_error_naive",
         "forecast_error_sizenull",
+        "forecast_error_analog",
         "forecast_error_nogrowth",
     ):
         assert col in again and again[col].iloc[1:].notna().all(), col

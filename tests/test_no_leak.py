@@ -28,6 +28,7 @@ TREE_PREDICTIONS = [
     "final_nogrowth",
     "final_naive",
     "final_sizenull",
+    "final_analog",
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pileon.experiments.observed.nulls import CurveTemplate, GrowthNull, flat, relative_error, skill
+from pileon.experiments.observed.nulls import CurveTemplate, GrowthNull, early_shape, flat, relative_error, skill
 
 
 def test_naive_growth_is_the_median_of_the_others():
@@ -33,6 +33,24 @@ def test_size_conditional_growth_draws_on_the_nearest_in_log_size_with_ties():
     # horizons a cascade was not followed to are skipped
     two = GrowthNull.learn(["a", "b"], [10, 10], [[20, np.nan], [40, 80]])
     np.testing.assert_allclose(two.naive(1), [3, 8])
+
+
+def test_analog_growth_draws_on_the_nearest_in_size_and_early_shape():
+    # the same early counts; early bursts (most posts in the first quarter) grew 1.2x, steady ones 5x
+    burst, steady = [0.9, 0.95, 1.0], [0.25, 0.5, 0.75]
+    null = GrowthNull.learn(
+        list("abcd"), [50, 50, 50, 50], [[60], [60], [250], [250]], 2, [burst, burst, steady, steady]
+    )
+    assert null.analog(50, burst)[0] == pytest.approx(60)
+    assert null.analog(50, steady)[0] == pytest.approx(250)
+    assert null.size_conditional(50)[0] == pytest.approx(50 * (1.2 + 5) / 2)  # size alone cannot tell them apart
+    # without a: b, then c and d tied for second place (both drawn): the median of 1.2, 5, 5
+    assert null.analog(50, burst, exclude="a")[0] == pytest.approx(250)
+    with pytest.raises(ValueError, match="early shapes"):
+        GrowthNull.learn(["a"], [1], [[2]]).analog(1, burst)
+    # the shape is the shares of the window's posts made by its quarter, half and three quarters
+    np.testing.assert_allclose(early_shape(np.array([1.0, 10, 20, 40, 59, 61]), 60), [1 / 5, 3 / 5, 4 / 5])
+    np.testing.assert_allclose(early_shape(np.array([70.0]), 60), [0, 0, 0])
 
 
 def test_curve_template_is_the_others_mean_shape_times_own_end_value():

@@ -337,7 +337,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     print(f"out-of-sample prediction of the posts by 72 h from the first {args.observe:g} min, {how}:")
     show = [
         *("cascade", "observed_first_hour", "final_pileon", "final_pileon_low", "final_pileon_high"),
-        *("final_hawkes", "final_naive", "final_sizenull", "final_actual", "forecast_error", "forecast_error_hawkes"),
+        *("final_hawkes", "final_naive", "final_sizenull", "final_analog", "final_actual"),
+        *("forecast_error", "forecast_error_hawkes"),
     ]
     print(rows[[c for c in show if c in rows]].to_string(index=False, float_format="%.3g"))
     print(f"wrote forecast.csv and forecast.png in {args.out}")

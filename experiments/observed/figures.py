@@ -73,6 +73,7 @@ FORECASTERS = {
     "forecast_error_hawkes": "Hawkes",
     "forecast_error_naive": "naive",
     "forecast_error_sizenull": "size-cond.",
+    "forecast_error_analog": "analog",
     "forecast_error_nogrowth": "no growth",
 }
 

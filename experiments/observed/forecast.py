@@ -23,7 +23,7 @@ import pandas as pd
 from . import hawkes
 from .calibrate import ReferenceTable, distances
 from .curves import BIN, CURVES, WINDOW, curves, nrmse
-from .nulls import GrowthNull, relative_error
+from .nulls import GrowthNull, early_shape, relative_error
 from .readers import Cascade
 
 OBSERVE = 60.0  # minutes seen before forecasting
@@ -105,6 +105,7 @@ def growth_null(cascades: Sequence[Cascade], observe: float = OBSERVE, horizon: 
         [c.key for c in cascades],
         [np.sum(c.minutes <= observe) for c in cascades],
         [[np.sum(c.minutes <= horizon)] for c in cascades],
+        shape=[early_shape(c.minutes, observe) for c in cascades],
     )
 
 
@@ -130,7 +131,7 @@ def predict(
     Returns:
         The predictions (``final_pileon`` with its 90% predictive interval ``final_pileon_low`` /
         ``_high``, ``final_unpooled`` with every table point weighing the same, ``final_hawkes``,
-        ``final_nogrowth``, and with ``nulls`` ``final_naive`` and ``final_sizenull``; the fitted
+        ``final_nogrowth``, and with ``nulls`` ``final_naive``, ``final_sizenull`` and ``final_analog``; the fitted
         values ``fit_*``), and the predicted cumulative posts at the ends of the bins from
         ``observe`` to ``window`` (``pileon``, ``hawkes``).
     """
@@ -167,6 +168,8 @@ def predict(
     if nulls is not None:
         row["final_naive"] = float(nulls.naive(seen, exclude=early.key)[0])
         row["final_sizenull"] = float(nulls.size_conditional(seen, exclude=early.key)[0])
+        if nulls.shape is not None:
+            row["final_analog"] = float(nulls.analog(seen, early_shape(early.minutes, observe), exclude=early.key)[0])
     curves = {
         "pileon": seen * np.array([weighted_quantile(col, wn, 0.5) for col in np.median(growth_curve[near], axis=1).T])
     }
@@ -197,7 +200,7 @@ def forecast(
     Returns:
         :func:`predict`'s row, ``final_actual``, and the relative errors of the final size
         (``forecast_error`` for pileon, ``forecast_error_unpooled``, ``_hawkes``, ``_nogrowth``,
-        and with ``nulls`` ``_naive`` and ``_sizenull``), and the NRMSE of the rest of the curve
+        and with ``nulls`` ``_naive``, ``_sizenull`` and ``_analog``), and the NRMSE of the rest of the curve
         (``forecast_nrmse``, ``forecast_nrmse_hawkes``).
     """
     row, predicted = predict(c, table, prior, nulls, observe, horizon, window, neighbours)
@@ -223,6 +226,7 @@ FORECASTERS = {
     "nogrowth": "_nogrowth",
     "naive": "_naive",
     "sizenull": "_sizenull",
+    "analog": "_analog",
 }
 
 

@@ -65,8 +65,8 @@ POINTS = 1024  # points of the reference table
 # One line a parameter: a model parameter added to the model is added here to be explored.
 PRIORS = (
     Prior("novelty_halflife", 1.0, 96.0),  # hours over which interest in the case fades
-    Prior("trend_threshold", 3.0, 75.0),  # hourly volume (per 100k users) above which the case trends
-    Prior("trend_gain", 1e-4, 2e-3),  # how much of the app the trending case reaches
+    Prior("trend_threshold", 3.0, 75.0),  # posts in the last hour above which the case trends
+    Prior("trend_gain", 2.0, 42.0),  # trending impressions an hour per post of the last hour
     Prior("amplify_prob", 0.02, 0.2),  # how readily a viewer shares
     Prior("reply_prob", 0.02, 0.2),  # how readily a viewer attacks or defends
     Prior("sessions_per_day", 3.0, 30.0),  # how often users look

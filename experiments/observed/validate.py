@@ -69,6 +69,7 @@ SCORES: tuple[tuple[str, str, str, dict[str, str]], ...] = (
         {
             "naive": "forecast_error_naive",
             "size-conditional": "forecast_error_sizenull",
+            "analog": "forecast_error_analog",
             "no growth": "forecast_error_nogrowth",
             "Hawkes": "forecast_error_hawkes",
             "pileon, no prior": "forecast_error_unpooled",
@@ -85,6 +86,7 @@ COLUMNS = [
     "forecast_error",
     "forecast_error_naive",
     "forecast_error_sizenull",
+    "forecast_error_analog",
     "forecast_error_nogrowth",
     "forecast_error_hawkes",
     "forecast_error_unpooled",
