@@ -209,7 +209,10 @@ def read_view_ages(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    table = pd.read_csv(path)
+    try:
+        table = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not a view_ages.csv of pileon published ({str(e).strip()})") from None
     missing = {"halflife_minutes", "seen_after_24h", "views_after_24h", "posts"} - set(table.columns)
     if missing:
         raise ValueError(f"{path}: not a view_ages.csv of pileon published (no {', '.join(sorted(missing))})")

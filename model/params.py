@@ -194,6 +194,7 @@ class _Checked:
 _KWAK = "Kwak et al. 2010 (WWW)"
 _SWITCH = assumed("a switch: the mechanism is part of the model")
 _BUFFY = "#Buffy anchors"
+_TOXICCHAT = "Lin et al. 2023 (ToxicChat, EMNLP Findings), ToxicChat-T5 model card"
 
 
 @dataclass(frozen=True)
@@ -489,7 +490,12 @@ class ClassifierParams(_Checked):
     """
 
     classifier_recall: float = p(
-        0.70, 0.0, 1.0, "of attacks", "share of attacks the platform's classifier flags (OpenAI moderation: 0.70)"
+        0.70,
+        0.0,
+        1.0,
+        "of attacks",
+        "share of attacks the platform's classifier flags (OpenAI moderation: 0.70)",
+        cited(_TOXICCHAT, "recall 0.699 of OpenAI's moderation endpoint on the ToxicChat test set, threshold 0.02"),
     )
     classifier_false_positive_rate: float = p(
         0.045,
@@ -497,6 +503,10 @@ class ClassifierParams(_Checked):
         1.0,
         "of benign posts",
         "share of posts that are not attacks the classifier flags (derived for OpenAI moderation: 0.045)",
+        cited(
+            _TOXICCHAT,
+            "0.045 derived from precision 0.548, recall 0.699 and a 7.18% toxic share (docs/model.md, 'The classifier')",
+        ),
     )
 
 

@@ -83,7 +83,8 @@ def test_the_sliders_read_the_declared_ranges_and_defaults():
     for name in ("hostile_fraction", "amplify_prob", "reply_prob", "norm_learning", "outrage_effect"):
         s, spec = MODEL_PARAMS[name], declared[name]
         assert (s.min, s.max, s.value) == (spec.low, spec.high, getattr(buffy(), name)), name
-    assert (MODEL_PARAMS["trend_threshold"].min, MODEL_PARAMS["trend_threshold"].max) == (0, 300)  # open: 10 x 30
+    threshold = buffy().trend_threshold  # open above: the slider goes to 10 x the preset's value
+    assert (MODEL_PARAMS["trend_threshold"].min, MODEL_PARAMS["trend_threshold"].max) == (0, 10 * threshold)
     assert (MODEL_PARAMS["n_users"].min, MODEL_PARAMS["n_users"].max) == LIVE_USERS
     for kind, (setting, _) in SWITCHES.items():
         s, spec = MODEL_PARAMS[f"{kind}_{setting}"], specs(KINDS[kind])[setting]

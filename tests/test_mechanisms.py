@@ -241,10 +241,12 @@ def test_trending_is_the_same_absolute_channel_at_any_size():
     rates = []
     for n_users in (20_000, 80_000):
         model = OutrageModel(buffy().replace(n_users=n_users, horizon_hours=2), seed=1)
-        model.counts[:60, 2] = 1  # 60 attacks in the first hour
+        model.volume[:60] = 1  # 60 attacks in the first hour, and the seed post
+        model.volume[0] = 2
         rates.append((model._trend_rate(60), model._trend_rate(20)))
-    # by minute 60: the seed post and 60 attacks; by minute 20, 21 posts: under the threshold of 30
-    assert rates[0] == rates[1] == (16.7 * 61, 0.0)
+    # by minute 60: the seed post and 60 attacks; by minute 20, 21 posts: under the threshold of 40
+    P = buffy()
+    assert P.trend_threshold == 40.0 and rates[0] == rates[1] == (pytest.approx(P.trend_gain * 61), 0.0)
 
 
 def test_below_the_size_where_the_case_holds_every_command_says_so(tmp_path, capsys):

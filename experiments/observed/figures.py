@@ -281,6 +281,7 @@ def pileon_forecast_figure(result: pd.DataFrame) -> plt.Figure:
         ax.set_title(f"volume at onset + {days} days ({n} pile-ons); medians:\n{medians}", fontsize=9)
         ax.legend(fontsize=8)
     fig.suptitle("Out-of-sample prediction of pile-ons from their first day after the onset", fontsize=11)
+    return fig
 
 
 def stance_figure(observed: dict[str, pd.DataFrame], model: dict[str, pd.DataFrame]) -> plt.Figure:

@@ -150,10 +150,10 @@ def run_validation(
     150-minute calibration (about 5 s a cascade) is skipped: forecasts and nulls only."""
     out.mkdir(parents=True, exist_ok=True)
     table_csv = out / "validation.csv"
-    check_resumable(table_csv)
     learned_from = "the other cascades" if training is None else sorted(c.name for c in training)
     settings = {"points": points, "replicates": replicates, "refine": refine, "fit": fit, "learned_from": learned_from}
-    check_settings(out, settings)
+    check_settings(out, settings)  # rows made with other settings are never mixed in
+    check_resumable(table_csv)  # nor rows of another version of the report
     done = set(pd.read_csv(table_csv, dtype={"cascade": str})["cascade"]) if table_csv.is_file() else set()
     todo = [c for c in cascades if c.name not in done]
     simulator = Simulator()

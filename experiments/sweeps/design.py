@@ -232,7 +232,10 @@ def parse(data: dict[str, Any], where: str = "experiment", source: str = "") -> 
     precision = head.get("precision")
     if precision is not None and (not _is_number(precision) or not 0 < precision < 10):
         raise fail(f"[experiment] precision={precision!r}: expected a half-width of relative change, e.g. 0.05")
-    max_replicates = _whole(head.get("max_replicates", 400), "[experiment] max_replicates", replicates, fail)
+    # the cap of a precision target: 400 by default, never below the pilot's replicates
+    max_replicates = _whole(
+        head.get("max_replicates", max(400, replicates)), "[experiment] max_replicates", replicates, fail
+    )
     metric = head.get("metric", "attacks_received")
     if not isinstance(metric, str) or not metric:
         raise fail(f"[experiment] metric={metric!r}: expected the name of a summary metric, e.g. engagement")
