@@ -285,7 +285,12 @@ class Nudge(Intervention):
 
     kind: ClassVar[str] = "nudge"
     reduction: float = p(
-        0.1, 0.0, 1.0, "of sharing", "cut in every user's propensity to amplify (Bak-Coleman: 0.05-0.4)"
+        0.1,
+        0.0,
+        1.0,
+        "of sharing",
+        "cut in every user's propensity to amplify (Bak-Coleman: 0.05-0.4)",
+        assumed("a setting: Bak-Coleman et al. 2022 modelled nudges of 5, 10, 20 and 40%"),
     )
 
     def begin_step(self, model: ModelView, t: int) -> None:
