@@ -50,10 +50,13 @@ def test_random_effects_separates_parameter_spread_from_noise():
     est = truth + se * rng.standard_normal(k)  # each set's estimate adds its own noise
     re = uncertainty.random_effects(est, se)
     assert re["tau"] == pytest.approx(0.1, rel=0.15) and re["mean"] == pytest.approx(-0.3, abs=0.02)
-    assert 0.6 < re["I2"] < 0.9
+    assert 0.6 < re["I2"] < 0.9 and re["Q_p"] < 1e-6  # the points' effects differ beyond their noise
     noise_only = -0.3 + se * rng.standard_normal(k)  # the same effect everywhere: all spread is noise
     re = uncertainty.random_effects(noise_only, se)
-    assert re["tau"] < 0.02 and re["I2"] < 0.1
+    assert re["tau"] < 0.02 and re["I2"] < 0.1 and re["Q_p"] > 0.01
+    # three sizes that agree within their intervals, and three that do not
+    assert uncertainty.random_effects(np.array([-0.30, -0.27, -0.33]), np.array([0.03] * 3))["Q_p"] > 0.3
+    assert uncertainty.random_effects(np.array([-0.30, -0.10, -0.50]), np.array([0.03] * 3))["Q_p"] < 0.001
 
 
 def test_robustness_counts_where_the_sign_holds_and_where_it_flips():

@@ -422,10 +422,11 @@ def _uncertainty_markdown(robust: pd.DataFrame, effect_si: pd.DataFrame | None, 
             "effect has the sign of the median; significant: share whose own 95% interval excludes 0 with that "
             "sign, flips: with the opposite sign. tau: spread between sets beyond noise (random effects, "
             "DerSimonian-Laird); se: typical noise of one set's estimate; I2: share of the spread due to the "
-            "parameters.",
+            "parameters; Q p: Cochran's test that every set has the same effect (below 0.05: the sets' effects "
+            "differ beyond their noise).",
             "",
-            "| arm | sets | median | 5th-95th pct | min - max | sign held | significant | flips | tau | se | I2 |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| arm | sets | median | 5th-95th pct | min - max | sign held | significant | flips | tau | se | I2 | Q p |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for _, r in robust.iterrows():
             if not np.isfinite(r.get("median", np.nan)):
@@ -433,7 +434,8 @@ def _uncertainty_markdown(robust: pd.DataFrame, effect_si: pd.DataFrame | None, 
             lines.append(
                 f"| {r['arm']} | {r['points']} | {_pct(r['median'])} | [{_pct(r['p5'])}, {_pct(r['p95'])}] | "
                 f"{_pct(r['min'])} .. {_pct(r['max'])} | {r['share_sign']:.0%} | {r['share_same']:.0%} | "
-                f"{r['share_opposite']:.0%} | {100 * r['tau']:.1f} | {100 * r['typical_se']:.1f} | {r['I2']:.2f} |"
+                f"{r['share_opposite']:.0%} | {100 * r['tau']:.1f} | {100 * r['typical_se']:.1f} | {r['I2']:.2f} | "
+                f"{r['Q_p']:.2g} |"
             )
     if effect_si is not None and not effect_si.empty:
         lines += [

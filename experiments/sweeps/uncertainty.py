@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
 from .design import BASELINE
 
@@ -89,11 +90,14 @@ def random_effects(effect: np.ndarray, se: np.ndarray) -> dict[str, float]:
     Returns:
         ``tau`` (between-point standard deviation: the part due to the parameters),
         ``typical_se`` (root mean squared standard error: the noise of one point's estimate),
-        ``I2`` (tau^2 / (tau^2 + typical_se^2)) and ``mean`` (the random-effects mean).
+        ``I2`` (tau^2 / (tau^2 + typical_se^2)), ``mean`` (the random-effects mean), and
+        Cochran's ``Q`` with ``Q_p``, the chance of a spread at least this large if every point
+        had the same effect (chi-squared, points - 1 degrees of freedom): below 0.05, the points'
+        effects differ beyond their noise.
     """
     ok = np.isfinite(effect) & np.isfinite(se)
     e, s = effect[ok], np.maximum(se[ok], 1e-12)
-    nan = {"tau": np.nan, "typical_se": np.nan, "I2": np.nan, "mean": np.nan}
+    nan = {"tau": np.nan, "typical_se": np.nan, "I2": np.nan, "mean": np.nan, "Q": np.nan, "Q_p": np.nan}
     if len(e) < 2:
         return nan
     w = 1.0 / s**2
@@ -107,6 +111,8 @@ def random_effects(effect: np.ndarray, se: np.ndarray) -> dict[str, float]:
         "typical_se": math.sqrt(typical2),
         "I2": tau2 / (tau2 + typical2) if tau2 + typical2 > 0 else np.nan,
         "mean": float(np.sum(wr * e) / wr.sum()),
+        "Q": float(q),
+        "Q_p": float(chi2.sf(q, len(e) - 1)),
     }
 
 
@@ -121,7 +127,7 @@ def robustness(points: pd.DataFrame, measure: str = "rel", precision: float = 0.
 
     Returns:
         One row per arm: ``arm, family, points, replicates, median, p5, p95, min, max,
-        share_sign, share_same, share_opposite, tau, typical_se, I2, half_width,
+        share_sign, share_same, share_opposite, tau, typical_se, I2, Q, Q_p, half_width,
         replicates_needed``. ``half_width`` is the median over points of 1.96 se;
         ``replicates_needed`` the replicates per point that bring it to ``precision``.
     """
