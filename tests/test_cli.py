@@ -169,6 +169,31 @@ def test_forecast_learns_a_prior_and_agrees_with_the_api(tmp_path, capsys):
     assert "--observe=0: expected minutes in (0, 4320)" in capsys.readouterr().err
 
 
+def test_validate_varies_a_mechanism_in_the_reference_table(tmp_path, capsys):
+    out = tmp_path / "mech"
+    options = ["--limit", "2", "--points", "16", "--replicates", "1", "--workers", "1", "--no-fit", "--no-figures"]
+    vary = ["--vary", "novelty_shape=0.15:1", "--vary", "pulse_rate=0.05:10"]
+    assert main(["validate", str(TREES), "--out", str(out), *options, *vary]) == 0
+    table = pd.read_csv(out / "validation.csv")
+    for name in ("novelty_shape", "pulse_rate"):  # the matched value of each varied parameter, within its bounds
+        assert table[f"fit_{name}"].between(*{"novelty_shape": (0.15, 1), "pulse_rate": (0.05, 10)}[name]).all()
+    assert json.loads((out / "validation_settings.json").read_text())["vary"][0] == ["novelty_shape", 0.15, 1.0, True]
+    capsys.readouterr()
+    # the same folder without the mechanism is another report: refused, not mixed
+    assert main(["validate", str(TREES), "--out", str(out), *options]) == 2
+    assert "other settings" in capsys.readouterr().err
+    for bad, message in (
+        ("novelty_shape=1:0.5", "expected LOW < HIGH"),
+        ("nonsense=1:2", "'nonsense' is not a numeric model parameter"),
+        ("novelty_shape=0.01:1", "outside novelty_shape's range"),
+        ("pulse_rate=0:3", "both above 0 on a log scale"),
+        ("novelty_shape", "expected NAME=LOW:HIGH"),
+        ("novelty_halflife=1:5", "already varied by the reference table"),
+    ):
+        assert main(["validate", str(TREES), "--out", str(tmp_path / "x"), *options, "--vary", bad]) == 2, bad
+        assert message in capsys.readouterr().err, bad
+
+
 def test_validate_and_bad_inputs(tmp_path, capsys):
     out = tmp_path / "val"
     options = ["--limit", "1", "--points", "16", "--refine", "4", "--replicates", "1", "--workers", "1"]

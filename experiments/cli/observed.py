@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -122,6 +123,15 @@ def add_commands(sub: Any) -> None:
         "--replicates", type=int, default=None, help="seeded runs per point (default: 3 for trees, 2 for pile-ons)"
     )
     val.add_argument("--workers", type=int, default=2, help="local processes (default: 2)")
+    val.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="NAME=LOW:HIGH",
+        help="add a model parameter to the reference table's priors (log-uniform; NAME=LOW:HIGH:linear for "
+        "uniform), e.g. a mechanism's novelty_shape=0.15:1 or pulse_rate=0.05:10; repeatable. A report with "
+        "and one without compare the mechanism by out-of-sample skill",
+    )
     val.add_argument(
         "--no-fit",
         action="store_true",
@@ -363,6 +373,34 @@ def _table(args: argparse.Namespace, simulator: Any, **options: Any) -> Any:
     return table
 
 
+def parse_vary(text: str) -> Any:
+    """``NAME=LOW:HIGH`` (or ``NAME=LOW:HIGH:linear``) as a reference-table prior, checked against
+    the parameter's declared range."""
+    from pileon.model import Params
+
+    from ..observed.calibrate import Prior
+
+    name, _, bounds = text.partition("=")
+    parts = bounds.split(":")
+    if not name or len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("log", "linear")):
+        raise UsageError(f"--vary {text!r}: expected NAME=LOW:HIGH or NAME=LOW:HIGH:linear")
+    spec = Params.specs().get(name.strip())
+    if spec is None or spec.kind not in (int, float):
+        raise UsageError(
+            f"--vary {text!r}: {name.strip()!r} is not a numeric model parameter (pileon params lists them)"
+        )
+    try:
+        low, high = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise UsageError(f"--vary {text!r}: the bounds must be numbers") from None
+    log = len(parts) == 2 or parts[2] == "log"
+    if not (math.isfinite(low) and math.isfinite(high) and low < high) or (log and low <= 0):
+        raise UsageError(f"--vary {text!r}: expected LOW < HIGH{', both above 0 on a log scale' if log else ''}")
+    if (spec.low is not None and low < spec.low) or (spec.high is not None and high > spec.high):
+        raise UsageError(f"--vary {text!r}: outside {spec.name}'s range [{spec.low}, {spec.high}]")
+    return Prior(spec.name, low, high, log)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """``pileon validate``: trees or pile-on timelines, by the folder's layout."""
     from ..observed.validate import SHAPES, summary_text, validate_folder
@@ -373,6 +411,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         bar = bars.setdefault(stage, progress_bar(stage, total))
         bar.update(done - bar.n)
 
+    vary = [parse_vary(text) for text in args.vary]
     t0 = time.perf_counter()
     kind, result, table = validate_folder(
         args.folder,
@@ -389,6 +428,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         onset_factor=args.onset_factor,
         onset_min_posts=args.onset_min_posts,
         progress=progress,
+        vary=vary,
     )
     for bar in bars.values():
         bar.close()

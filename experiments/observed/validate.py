@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..output import safe_name
 from ..parallel import parallel_map
-from .calibrate import ReferenceTable, Simulator, calibrate
+from .calibrate import PRIORS, Prior, ReferenceTable, Simulator, calibrate
 from .curves import BIN, CURVES, WINDOW, curves, nrmse
 from .forecast import POINTS, PopulationPrior, count_times, forecast, growth_null
 from .nulls import CurveTemplate, GrowthNull, flat, skill
@@ -142,6 +142,7 @@ def run_validation(
     progress: Callable[[str, int, int], None] | None = None,
     training: list[Cascade] | None = None,
     fit: bool = True,
+    vary: Sequence[Prior] = (),
 ) -> pd.DataFrame:
     """Validate every cascade, writing ``out/validation.csv`` row by row, then the figures.
 
@@ -151,7 +152,9 @@ def run_validation(
     out.mkdir(parents=True, exist_ok=True)
     table_csv = out / "validation.csv"
     learned_from = "the other cascades" if training is None else sorted(c.name for c in training)
+    priors = with_priors(PRIORS, vary)
     settings = {"points": points, "replicates": replicates, "refine": refine, "fit": fit, "learned_from": learned_from}
+    settings["vary"] = [[p.name, p.low, p.high, p.log] for p in vary]
     check_settings(out, settings)  # rows made with other settings are never mixed in
     check_resumable(table_csv)  # nor rows of another version of the report
     done = set(pd.read_csv(table_csv, dtype={"cascade": str})["cascade"]) if table_csv.is_file() else set()
@@ -160,6 +163,7 @@ def run_validation(
     if todo:
         table = ReferenceTable.build(
             simulator,
+            priors,
             points=points,
             replicates=replicates,
             workers=workers,
@@ -238,8 +242,11 @@ def check_settings(out: Path, settings: dict[str, Any]) -> None:
             before = json.loads(record.read_text(encoding="utf-8"))
         except (ValueError, OSError) as e:
             raise ValueError(f"{record}: cannot read the settings of the rows in {table_csv.name} ({e})") from None
+        keys = [*settings, *(k for k in before if k not in settings)]  # a setting either side
         changed = [
-            f"{k}={_short(before.get(k))} there, {_short(v)} now" for k, v in settings.items() if before.get(k) != v
+            f"{k}={_short(before.get(k))} there, {_short(settings.get(k))} now"
+            for k in keys
+            if before.get(k) != settings.get(k)
         ]
         if changed:
             raise ValueError(
@@ -357,6 +364,7 @@ def run_timeline_validation(
     onset_factor: float = ONSET_FACTOR,
     onset_min_posts: int = ONSET_MIN_POSTS,
     seed: int = 0,
+    vary: Sequence[Prior] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate pileon's pile-on forecast on volume timelines: per timeline its onset (from the past
     only), shape measures, and the forecasts made a day after the onset (pileon's and the nulls')
@@ -378,7 +386,8 @@ def run_timeline_validation(
     if any(o.usable for o in observed.values()):
         report = (lambda d, n: progress("reference table", d, n)) if progress else None
         cache = out / "pileon_table.npz"
-        table = PileonTable.build(simulator, PILEON_PRIORS, points, replicates, seed, workers, report, cache)
+        priors = with_priors(PILEON_PRIORS, vary)
+        table = PileonTable.build(simulator, priors, points, replicates, seed, workers, report, cache)
     prior = learn_prior(table, learn) if table is not None else None
     nulls = pileon_growth_null(learn)
     rows, dailies = [], []
@@ -438,11 +447,14 @@ def validate_folder(
     onset_factor: float = ONSET_FACTOR,
     onset_min_posts: int = ONSET_MIN_POSTS,
     progress: Callable[[str, int, int], None] | None = None,
+    vary: Sequence[Prior] = (),
 ) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """What ``pileon validate`` does: :func:`run_validation` on a folder in the Twitter15/16 layout,
     :func:`run_timeline_validation` on a folder of CSV timelines (``learn_from``: a held-out folder
     in the same layout). Options that concern one kind only are ignored for the other; ``points``
-    and ``replicates`` default to each kind's own.
+    and ``replicates`` default to each kind's own. ``vary`` adds parameters to the reference
+    table's priors (a mechanism's, say ``novelty_shape`` or ``pulse_rate``), so that a report with
+    and one without them compare the mechanism by out-of-sample skill.
 
     Returns:
         ``"cascades"`` or ``"pile-ons"``, the report's table and its :func:`summary`.
@@ -467,6 +479,7 @@ def validate_folder(
             progress=progress,
             training=training,
             fit=fit,
+            vary=vary,
         )
         return "cascades", result, summary(result)
     timelines = read_timeline_folder(folder, time_column, limit)
@@ -482,8 +495,20 @@ def validate_folder(
         training=held_out,
         onset_factor=onset_factor,
         onset_min_posts=onset_min_posts,
+        vary=vary,
     )
     return "pile-ons", result, summary(result, PILEON_SCORES)
+
+
+def with_priors(priors: Sequence[Prior], vary: Sequence[Prior]) -> tuple[Prior, ...]:
+    """The reference table's priors with ``vary`` added (a mechanism's parameters, to let
+    out-of-sample skill say whether it helps); a name given twice, or already a prior, is refused."""
+    names = [p.name for p in priors]
+    for p in vary:
+        if p.name in names:
+            raise ValueError(f"--vary {p.name}: already varied by the reference table; give each parameter once")
+        names.append(p.name)
+    return (*priors, *vary)
 
 
 def is_tree_folder(folder: Path) -> bool:
