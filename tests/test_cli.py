@@ -171,7 +171,7 @@ def test_forecast_learns_a_prior_and_agrees_with_the_api(tmp_path, capsys):
 
 def test_validate_varies_a_mechanism_in_the_reference_table(tmp_path, capsys):
     out = tmp_path / "mech"
-    options = ["--limit", "2", "--points", "16", "--replicates", "1", "--workers", "1", "--no-fit", "--no-figures"]
+    options = ["--limit", "1", "--points", "16", "--replicates", "1", "--workers", "1", "--no-fit", "--no-figures"]
     vary = ["--vary", "novelty_shape=0.15:1", "--vary", "pulse_rate=0.05:10"]
     assert main(["validate", str(TREES), "--out", str(out), *options, *vary]) == 0
     table = pd.read_csv(out / "validation.csv")
