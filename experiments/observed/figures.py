@@ -90,7 +90,7 @@ def validation_forecast_figure(result: pd.DataFrame, title: str = "72 h size fro
     long = shown.melt("cascade", cols, "model", "relative error")
     long["model"] = long["model"].map(FORECASTERS)
     med = result[cols].median()  # of the unclipped errors
-    palette = ["#4C72B0", "#8172B3", "#DD8452", "#937860", "#55A868", "#BBBBBB"][: len(cols)]
+    palette = ["#4C72B0", "#8172B3", "#DD8452", "#937860", "#55A868", "#C44E52", "#BBBBBB"][: len(cols)]
     sns.boxplot(data=long, x="model", y="relative error", color="#DDDDDD", showfliers=False, ax=ax)
     sns.stripplot(
         data=long, x="model", y="relative error", hue="model", palette=palette, alpha=0.5, size=3, legend=False, ax=ax
