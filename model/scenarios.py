@@ -95,7 +95,7 @@ def size_note(name: str, n_users: int) -> str | None:
         return None
     return (
         f"{n_users:,} users is a classroom size for the {name} scenario: below {least:,} users it is not the "
-        "same case (the trending channel runs out of fresh users and the #Buffy anchors do not hold), so show "
+        "same case (the trending channel runs out of fresh users and the day's evening is smaller), so show "
         "with it, do not measure with it (docs/policy.md, 'Size')"
     )
 
