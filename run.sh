@@ -44,7 +44,9 @@ setup() {  # $1: extras, e.g. "test" or "test,bench"
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
-  buffy)  setup test; exec .venv/bin/pileon run --scenario buffy --out runs/buffy --overwrite "$@" ;;
+  buffy)  setup test  # the case as it happened: she went private at 13:00, the counter-hashtag from noon
+          exec .venv/bin/pileon run --scenario buffy --out runs/buffy --overwrite \
+            --intervene protect:start=4 --intervene counter_speech:start=3,duration=6,posts=1400,mocking=0.5 "$@" ;;
   test)   setup test
           .venv/bin/ruff check . || { echo "run.sh: ruff check failed (ruff check --fix . fixes some)" >&2; exit 1; }
           .venv/bin/ruff format --check . || { echo "run.sh: not formatted (run: .venv/bin/ruff format .)" >&2; exit 1; }
