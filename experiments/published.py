@@ -1,6 +1,6 @@
 """Published intervention effects beside pileon's, under settings matched as closely as pileon allows.
 
-Three studies (docs/experiments.md, "Published effects, side by side"):
+Three studies (docs/policy.md, "Published effects, side by side"):
 
 * Katsaros, Yang & Fratamico 2022 (ICWSM): Twitter's reply prompt, a randomised trial. Per 100
   prompts 69 sent, 22 revised, 9 cancelled; treated users posted 6% fewer offensive tweets than
