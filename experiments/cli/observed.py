@@ -88,7 +88,7 @@ def add_commands(sub: Any) -> None:
         description="FOLDER in the Twitter15/16 layout: for every tree, the in-sample fit of its first 150 minutes "
         "(NRMSE of scale, depth and breadth after calibration, beside the template and flat-line nulls) and the "
         "out-of-sample forecast of its 72-hour size from its first hour (pileon with a population prior, beside "
-        "the naive and size-conditional pooled growth, no further growth, and a Hawkes process). FOLDER of CSV "
+        "the naive, size-conditional and analog pooled growth, no further growth, and a Hawkes process). FOLDER of CSV "
         "files (one row per post, a time column): for every pile-on, its onset found from the past only, shape "
         "measures, and the out-of-sample forecast of its volume 3 and 7 days after the onset from its first day "
         "(pileon's pile-on scenario beside the naive pooled growth, no further growth and a Hawkes process). "
