@@ -136,11 +136,7 @@ class GrowthNull:
         log early count, per horizon. Every cascade tied with the last of them is included, so
         the forecast does not hang on the training set's order."""
         keep = np.flatnonzero(self._others(exclude))
-        d = np.abs(np.log(self.early[keep]) - np.log(max(early, 1e-12)))
-        if not len(d):
-            return np.full(self.growth.shape[1], np.nan)
-        cut = np.sort(d)[min(self.neighbours, len(d)) - 1] + 1e-9  # ties within rounding are ties
-        return early * _nanmedian(self.growth[keep[d <= cut]])
+        return self._nearest(early, keep, np.abs(np.log(self.early[keep]) - np.log(max(early, 1e-12))))
 
     def analog(self, early: float, shape: Sequence[float], exclude: str | None = None) -> np.ndarray:
         """``early`` times the median growth of the ``neighbours`` training cascades closest in
@@ -149,13 +145,18 @@ class GrowthNull:
         if self.shape is None:
             raise ValueError("the analog null needs the training cascades' early shapes")
         keep = np.flatnonzero(self._others(exclude))
-        if not len(keep):
-            return np.full(self.growth.shape[1], np.nan)
         d = np.sqrt(
             (np.log(self.early[keep]) - np.log(max(early, 1e-12))) ** 2
             + (SHAPE_WEIGHT**2) * ((self.shape[keep] - np.asarray(shape, float)[None, :]) ** 2).sum(axis=1)
         )
-        cut = np.sort(d)[min(self.neighbours, len(d)) - 1] + 1e-9
+        return self._nearest(early, keep, d)
+
+    def _nearest(self, early: float, keep: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """``early`` times the median growth of the ``neighbours`` cascades ``keep`` nearest by
+        ``d``, every cascade tied with the last of them included (NaN with none to draw on)."""
+        if not len(d):
+            return np.full(self.growth.shape[1], np.nan)
+        cut = np.sort(d)[min(self.neighbours, len(d)) - 1] + 1e-9  # ties within rounding are ties
         return early * _nanmedian(self.growth[keep[d <= cut]])
 
 

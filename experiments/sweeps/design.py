@@ -139,7 +139,11 @@ class Experiment:
     @property
     def n_runs(self) -> int:
         """Runs in the design: points x replicates x arms (counted, not expanded)."""
-        return len(self.points) * self.replicates * sum(len(group) for group in self.arms.values())
+        return self.count_runs(self.replicates)
+
+    def count_runs(self, replicates: int) -> int:
+        """Runs in the design with ``replicates`` per point and arm (counted, not expanded)."""
+        return len(self.points) * replicates * sum(len(group) for group in self.arms.values())
 
     def largest_network(self) -> tuple[int, float]:
         """``(n_users, mean_followers)`` of the design's point whose generated graph is the largest."""

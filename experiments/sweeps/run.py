@@ -180,9 +180,7 @@ def sweep(
         "problem": json.dumps(experiment.problem()) if experiment.method == "sobol" else "",
         "points": str(len(experiment.points)),
         "replicates": str(max(n_reps, held)),
-        "runs_total": str(
-            len(experiment.points) * max(n_reps, held) * sum(len(g) for g in experiment.arms.values())
-        ),  # a report says when the store holds fewer
+        "runs_total": str(experiment.count_runs(max(n_reps, held))),  # a report says when the store holds fewer
     }
     t0 = time.perf_counter()
     default_folder = networks is None
